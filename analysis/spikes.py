@@ -1,0 +1,55 @@
+"""Spike detection on the device current of an NbOx neuron.
+
+A spike is a pulse of device current: a peak of ``|i|`` above ``threshold``
+separated from its neighbours by a dip of at least half the threshold
+(``scipy.signal.find_peaks`` with ``height`` and ``prominence``). Works on the
+non-uniform time grid of a SPICE transient as well as on scope traces.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.signal import find_peaks
+
+
+@dataclass(frozen=True)
+class Spikes:
+    times: np.ndarray      # s, time of each current peak
+    peaks: np.ndarray      # A, peak |current|
+    threshold: float       # A, detection threshold used
+
+    @property
+    def count(self) -> int:
+        return int(self.times.size)
+
+
+def detect_spikes(t, i, threshold: float, t_start: float | None = None,
+                  t_stop: float | None = None) -> Spikes:
+    """Spikes in current ``i(t)`` above ``threshold`` (A), optionally within [t_start, t_stop)."""
+    t = np.asarray(t, dtype=float)
+    a = np.abs(np.asarray(i, dtype=float))
+    if t.shape != a.shape or t.ndim != 1:
+        raise ValueError("t and i must be 1-D arrays of equal length")
+    if not (np.isfinite(threshold) and threshold > 0):
+        raise ValueError(f"threshold must be a positive finite current, got {threshold!r}")
+    # pad with zeros so a spike touching either end still counts as a peak
+    padded = np.concatenate(([0.0], a, [0.0]))
+    idx, props = find_peaks(padded, height=threshold, prominence=threshold / 2)
+    idx = idx - 1
+    idx = idx[(idx >= 0) & (idx < a.size)]
+    times = t[idx]
+    keep = np.ones(times.size, bool)
+    if t_start is not None:
+        keep &= times >= t_start
+    if t_stop is not None:
+        keep &= times < t_stop
+    return Spikes(times[keep], a[idx][keep], float(threshold))
+
+
+def rate(spikes: Spikes, duration: float) -> float:
+    """Firing rate in Hz: spike count / stimulus duration (the paper's definition)."""
+    if not duration > 0:
+        raise ValueError("duration must be positive")
+    return spikes.count / duration

@@ -1,0 +1,1 @@
+"""Circuit builders, stimuli, the netlist writer and the simulator runner."""

@@ -1,0 +1,88 @@
+"""Circuit builders: one function per circuit, returning a :class:`~circuits.netlist.Netlist`.
+
+Node names are deterministic; each builder's docstring draws its nodes.
+Every builder sets ``net.probes``: for each neuron, the vectors holding its
+membrane voltage (``v``) and device current (``i``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pyspice_models.nbox import NBOX, NbOxParams
+from pyspice_models.params import ParameterError
+
+from .netlist import Netlist
+from .stimuli import PulseTrain, pwl_spec
+
+
+def _check_positive(name: str, value: float, lo: float, hi: float, unit: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value) \
+            or not lo < value <= hi:
+        raise ParameterError(name, value, f"a finite number in ({lo:g}, {hi:g}] {unit}")
+    return float(value)
+
+
+def _timing(net: Netlist, tstop: float, tmax: float) -> None:
+    net.tran = (min(tmax, tstop / 100), tstop, tmax)
+    # tight enough for 10 ns current spikes; the states live on 1 F capacitors
+    net.options.update({"reltol": 1e-4, "abstol": 1e-10, "vntol": 1e-6})
+    net.method = "gear"
+
+
+def lif_neuron(*, train: PulseTrain = PulseTrain(), R_L: float = 3.6e3, C_m: float = 30e-12,
+               device: NbOxParams = NbOxParams(), tail: float = 0.5e-6, tmax: float = 2e-9,
+               title: str = "memspike LIF neuron (Fig. 2d)") -> Netlist:
+    """Single LIF neuron of Duan et al. Fig. 2d.
+
+    ::
+
+        in ---[R_L]--- mem ---+---------+
+        |                     |         |
+       (Vin)                 C_m      NbOx (xn1: p=mem, n=sense)
+        |                     |         |
+        0                     0       (Vsense 0 V) --- 0
+
+    ``R_L`` ohm, ``C_m`` F; ``train`` drives ``in``. The device current is
+    ``i(vsense)`` (positive from ``mem`` into the device).
+    """
+    R_L = _check_positive("R_L", R_L, 0, 1e9, "ohm")
+    C_m = _check_positive("C_m", C_m, 0, 1e-3, "F")
+    net = Netlist(title)
+    net.subckts[NBOX.name] = NBOX.ngspice_subckt(device)
+    net.vsource("vin", "in", "0", pwl_spec(train.breakpoints()))
+    net.resistor("rl", "in", "mem", R_L)
+    net.capacitor("cm", "mem", "0", C_m)
+    net.instance("xn1", "mem", "sense", NBOX.name, device.as_dict())
+    net.vsource("vsense", "sense", "0", "DC 0")
+    net.save("v(in)", "v(mem)", "i(vsense)")
+    net.probes = {"n1": {"v": "v(mem)", "i": "i(vsense)"}}
+    _timing(net, train.delay + train.duration + tail, tmax)
+    return net
+
+
+def device_sweep(*, points: np.ndarray, R_s: float = 100.0, device: NbOxParams = NbOxParams(),
+                 tmax: float = 1e-9, title: str = "memspike NbOx device sweep") -> Netlist:
+    """The NbOx device alone behind a small series resistor (instrument/contacts).
+
+    ::
+
+        in ---[R_s]--- top --- NbOx (xd: p=top, n=sense) --- (Vsense 0 V) --- 0
+        |
+       (Vin: PWL points)
+        0
+
+    Used for I-V sweeps (Fig. 2b) and switching-time steps (Supp. Fig. 3).
+    Device voltage is ``v(top)``, current ``i(vsense)``.
+    """
+    R_s = _check_positive("R_s", R_s, 0, 1e9, "ohm")
+    net = Netlist(title)
+    net.subckts[NBOX.name] = NBOX.ngspice_subckt(device)
+    net.vsource("vin", "in", "0", pwl_spec(points))
+    net.resistor("rs", "in", "top", R_s)
+    net.instance("xd", "top", "sense", NBOX.name, device.as_dict())
+    net.vsource("vsense", "sense", "0", "DC 0")
+    net.save("v(in)", "v(top)", "i(vsense)")
+    net.probes = {"device": {"v": "v(top)", "i": "i(vsense)"}}
+    _timing(net, float(points[-1, 0]), tmax)
+    return net

@@ -1,0 +1,52 @@
+"""Formatting and checking of every value that enters a netlist.
+
+Only two kinds of user-derived text ever reach a netlist: numbers, formatted
+here from validated floats, and names, which must match :data:`NAME_RE`.
+Anything else (newlines, ``.control``, ``shell``, quotes) is rejected.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from pyspice_models.params import ParameterError
+
+NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
+
+_SUFFIX = {"t": 1e12, "g": 1e9, "meg": 1e6, "k": 1e3, "m": 1e-3, "u": 1e-6,
+           "n": 1e-9, "p": 1e-12, "f": 1e-15}
+_NUMBER = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(meg|[tgkmunpf])?$", re.IGNORECASE)
+
+
+def spice_number(value: float) -> str:
+    """A float as a plain SPICE number (repr precision, never NaN/inf)."""
+    v = float(value)
+    if not math.isfinite(v):
+        raise ParameterError("value", value, "a finite number")
+    if v == int(v) and abs(v) < 1e15:
+        return str(int(v))
+    return repr(v)
+
+
+def parse_si(name: str, text: str) -> float:
+    """Parse ``3.6k``, ``30p``, ``1u``, ``1.2``, ``3.4e-11``; reject anything else.
+
+    Raises :class:`ParameterError` naming ``name``.
+    """
+    allowed = "an SI number such as 3.6k, 30p, 1u, 1.2 or 3.4e-11"
+    if not isinstance(text, str) or len(text) > 40:
+        raise ParameterError(name, text, allowed)
+    m = _NUMBER.match(text.strip()) if text == text.strip() else None
+    if not m:
+        raise ParameterError(name, text, allowed)
+    v = float(m.group(1)) * (_SUFFIX[m.group(2).lower()] if m.group(2) else 1.0)
+    if not math.isfinite(v):
+        raise ParameterError(name, text, allowed)
+    return v
+
+
+def check_name(name: str, what: str = "name") -> str:
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        raise ParameterError(what, name, "a name of letters, digits and _ (up to 32, starting with a letter)")
+    return name

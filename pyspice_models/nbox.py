@@ -1,0 +1,132 @@
+"""NbOx volatile threshold switch (Pt/Ti/NbOx/Pt/Ti), the soma of the LIF neuron.
+
+Physics. Below threshold the film conducts by trap-assisted (Poole-Frenkel
+like) transport, a current that rises faster than linearly with voltage:
+``I_off = (v_nl / r_off) sinh(V / v_nl)``. Above ``v_th`` the film heats
+towards thermal runaway; runaway takes an incubation (delay) time that
+shrinks exponentially with the overdrive, ``t_d = t_d0 exp(-(|V| - v_th)/v_d)``
+(long just above threshold, a few ns at large overdrive), and the heat relaxes
+with ``tau_cool`` when the voltage falls back below threshold. At runaway a
+conducting filament forms and, through its own Joule heating, sustains
+itself whatever the voltage does next as long as ``|V|`` stays above
+``v_hold``; below ``v_hold`` it dissolves spontaneously (volatile switching).
+Everything depends on ``|V|``: both polarities switch alike.
+
+Model, three states:
+
+* ``h`` (incubation, 0..1): accumulated progress towards runaway,
+  ``ddt(h) = S_th exp((|V| - v_th)/v_d) / t_d0 - (1 - S_th) h / tau_cool - g h / tau_on``
+  with ``S_th = S((|V| - v_th)/dv)``; the last term consumes it once the latch
+  has committed (``g = S((s - 1/2)/0.05)``; gating it by ``s`` itself would let a
+  slow sweep settle on a stalled equilibrium with ``h`` just below 1).
+* ``s`` (trigger, 0..1): a latch with positive feedback,
+  ``ddt(s) = (S(z) - s) / tau_trig`` with
+  ``z = (1 - s)(h - 1)/dh + s (|V| - v_hold)/dv``: it sets when ``h`` reaches 1
+  and, once set, is held by the voltage alone, so switching completes
+  (no stall at ``v_th`` when the growing current pulls the node down).
+  ``tau_trig`` << ``tau_on``: it commits before the filament draws current.
+* ``x`` (filament, 0..1): ``ddt(x) = s (1 - x)/tau_on - (1 - s) x / tau_off``.
+
+Current: ``I = I_off(V) + x V / r_on``. ``S(z) = (1 + tanh(z/2))/2``.
+
+Quasi-statically (sweeps much slower than ``t_d0``) the device switches on at
+``v_th`` and off at ``v_hold`` (within a few ``dv``); under fast pulses the
+effective threshold rises with the sweep rate, as the delay-time physics of
+NbOx requires.
+
+References:
+  Duan et al., Nat. Commun. 11, 3399 (2020), Fig. 2 and Supp. Figs. 3-5.
+  Slesazeck et al., RSC Adv. 5, 102318 (2015) (Poole-Frenkel and thermal runaway in NbOx).
+  Kumar et al., Nature 548, 318 (2017) (electro-thermal dynamics of NbO2 switching).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .equations import CompactModel, State
+from .params import ParameterError, Params, param
+
+
+@dataclass(frozen=True, kw_only=True)
+class NbOxParams(Params):
+    """Default: calibrated to Duan et al. 2020 (Vth ~0.8 V, Vhold ~0.6 V, t_on < 50 ns, t_off < 25 ns)."""
+
+    v_th: float = param(0.80, "V", "quasi-static threshold voltage |V| for thermal runaway", lo=0.05, hi=10)
+    v_hold: float = param(0.60, "V", "holding voltage |V| below which the filament dissolves", lo=0.01, hi=10)
+    r_on: float = param(200.0, "ohm", "resistance of the fully formed filament", lo=1, hi=1e7)
+    r_off: float = param(100e3, "ohm", "low-bias resistance of the off state", lo=10, hi=1e12)
+    v_nl: float = param(0.30, "V", "Poole-Frenkel-like nonlinearity voltage of the off-state current", lo=0.01, hi=100)
+    t_d0: float = param(4e-6, "s", "incubation (delay) time at |V| = v_th", lo=1e-12, hi=1)
+    v_d: float = param(0.15, "V", "overdrive for an e-fold shorter delay", lo=1e-3, hi=10)
+    tau_cool: float = param(1e-6, "s", "relaxation time of the incubation heat below threshold", lo=1e-12, hi=1)
+    tau_on: float = param(8e-9, "s", "filament growth time constant", lo=1e-12, hi=1e-3)
+    tau_off: float = param(4e-9, "s", "filament dissolution (relaxation) time constant", lo=1e-12, hi=1e-3)
+    tau_trig: float = param(0.5e-9, "s", "latch (runaway) time constant", lo=1e-13, hi=1e-4)
+    dv: float = param(2e-3, "V", "width of the smooth voltage sigmoids (numerical sharpness)", lo=1e-5, hi=1)
+    dh: float = param(0.02, "", "width of the smooth runaway sigmoid in h", lo=1e-4, hi=0.5)
+    v_eps: float = param(1e-3, "V", "smoothing voltage of |V| around 0 V", lo=1e-7, hi=0.1)
+
+    def _check_relations(self):
+        if not self.v_hold < self.v_th:
+            raise ParameterError("v_hold", self.v_hold, f"a finite number < v_th = {self.v_th:g} V")
+        if not self.dv <= (self.v_th - self.v_hold) / 20:
+            raise ParameterError("dv", self.dv,
+                                 f"a finite number <= (v_th - v_hold)/20 = {(self.v_th - self.v_hold) / 20:g} V")
+        if not self.tau_trig <= self.tau_on / 4:
+            raise ParameterError("tau_trig", self.tau_trig,
+                                 f"a finite number <= tau_on/4 = {self.tau_on / 4:g} s (the latch must commit first)")
+
+    def off_resistance(self, v: float) -> float:
+        """Chord resistance V/I of the off state at voltage ``v`` (ohm)."""
+        return float(self.r_off * (v / self.v_nl) / np.sinh(v / self.v_nl)) if v else self.r_off
+
+
+NBOX = CompactModel(
+    name="nbox_ts",
+    params=NbOxParams,
+    derived=(),
+    aliases=(
+        ("va", "sqrt(V*V + v_eps*v_eps)"),
+        ("sth", "0.5*(1 + tanh((va - v_th)/(2*dv)))"),
+        ("zt", "(1 - s)*(h - 1)/dh + s*(va - v_hold)/dv"),
+        ("sgate", "0.5*(1 + tanh((s - 0.5)/0.1))"),
+    ),
+    states=(
+        State("h", "sth*exp((va - v_th)/v_d)/t_d0 - (1 - sth)*h/tau_cool - sgate*h/tau_on", 0.0, "1",
+              "incubation progress towards thermal runaway"),
+        State("s", "(0.5*(1 + tanh(zt/2)) - s)/tau_trig", 0.0, "1", "runaway latch, held while |V| > v_hold"),
+        State("x", "s*(1 - x)/tau_on - (1 - s)*x/tau_off", 0.0, "1", "filament fraction"),
+    ),
+    current="(v_nl/r_off)*sinh(V/v_nl) + x*V/r_on",
+    doc="NbOx volatile threshold switch (memspike): Poole-Frenkel off state, incubation, latching filament.",
+    references=("Duan et al., Nat. Commun. 11, 3399 (2020)",),
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Variation:
+    """Relative (1-sigma) spreads for cycle-to-cycle or device-to-device draws."""
+
+    v_th: float = 0.02
+    v_hold: float = 0.02
+    r_on: float = 0.05
+    r_off: float = 0.10
+
+
+def sample(base: NbOxParams, rng: np.random.Generator, var: Variation = Variation()) -> NbOxParams:
+    """A seeded random draw of a device (or of one cycle of a device) around ``base``.
+
+    Gaussian relative spreads, redrawn until the result is a valid parameter
+    set (``v_hold < v_th`` with room for the switching sigmoid).
+    """
+    for _ in range(100):
+        ch = {k: getattr(base, k) * (1 + getattr(var, k) * rng.standard_normal())
+              for k in ("v_th", "v_hold", "r_on", "r_off")}
+        try:
+            return base.replace(**ch)
+        except ParameterError:
+            continue
+    raise ParameterError("variation", var, "spreads small enough to keep v_hold < v_th")

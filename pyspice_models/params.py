@@ -1,0 +1,113 @@
+"""Frozen, validated parameter dataclasses shared by every device model.
+
+Each field carries its unit, meaning and allowed range in ``field.metadata``;
+``__post_init__`` rejects anything non-finite or out of range before a number
+can reach a netlist, a Verilog-A file or the vector engine.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any
+
+
+class ParameterError(ValueError):
+    """A parameter value outside its physical or allowed range.
+
+    ``name`` is the parameter, ``allowed`` a short human description of the range.
+    """
+
+    def __init__(self, name: str, value: Any, allowed: str):
+        self.name = name
+        self.value = value
+        self.allowed = allowed
+        super().__init__(f"parameter {name}={value!r} is not allowed: must be {allowed}")
+
+
+def param(default: float, unit: str, doc: str, *, lo: float | None = None,
+          hi: float | None = None, lo_open: bool = True, integer: bool = False):
+    """A dataclass field with unit, meaning and range.
+
+    ``lo``/``hi`` bound the value; ``lo_open`` makes the lower bound exclusive
+    (the usual case for "strictly positive").
+    """
+    return dataclasses.field(default=default, metadata={
+        "unit": unit, "doc": doc, "lo": lo, "hi": hi, "lo_open": lo_open,
+        "integer": integer})
+
+
+def describe_range(meta: dict) -> str:
+    lo, hi = meta["lo"], meta["hi"]
+    unit = f" {meta['unit']}" if meta["unit"] else ""
+    kind = "an integer" if meta["integer"] else "a finite number"
+    if lo is not None and hi is not None:
+        left = "(" if meta["lo_open"] else "["
+        return f"{kind} in {left}{lo:g}, {hi:g}]{unit}"
+    if lo is not None:
+        op = ">" if meta["lo_open"] else ">="
+        return f"{kind} {op} {lo:g}{unit}"
+    if hi is not None:
+        return f"{kind} <= {hi:g}{unit}"
+    return kind + unit
+
+
+def check_value(name: str, value: Any, meta: dict) -> float:
+    """Validate one value against a field's metadata and return it as float."""
+    allowed = describe_range(meta)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ParameterError(name, value, allowed)
+    v = float(value)
+    if not math.isfinite(v):
+        raise ParameterError(name, value, allowed)
+    if meta["integer"] and v != int(v):
+        raise ParameterError(name, value, allowed)
+    lo, hi = meta["lo"], meta["hi"]
+    if lo is not None and (v <= lo if meta["lo_open"] else v < lo):
+        raise ParameterError(name, value, allowed)
+    if hi is not None and v > hi:
+        raise ParameterError(name, value, allowed)
+    return int(v) if meta["integer"] else v
+
+
+@dataclass(frozen=True, kw_only=True)
+class Params:
+    """Base of every parameter set: validates each field on construction."""
+
+    def __post_init__(self):
+        for f in dataclasses.fields(self):
+            v = check_value(f.name, getattr(self, f.name), f.metadata)
+            object.__setattr__(self, f.name, v)
+        self._check_relations()
+
+    def _check_relations(self) -> None:
+        """Cross-field constraints; subclasses override."""
+
+    def replace(self, **changes) -> Params:
+        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
+        if unknown:
+            name = sorted(unknown)[0]
+            raise ParameterError(name, changes[name],
+                                 "one of " + ", ".join(self.names()))
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def names(cls) -> list[str]:
+        return [f.name for f in dataclasses.fields(cls)]
+
+    @classmethod
+    def field_meta(cls, name: str) -> dict:
+        for f in dataclasses.fields(cls):
+            if f.name == name:
+                return f.metadata
+        raise KeyError(name)
+
+    def as_dict(self) -> dict[str, float]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    @classmethod
+    def table(cls) -> list[tuple[str, str, str, str]]:
+        """(name, unit, meaning, range) rows, for docs and ``memspike params``."""
+        return [(f.name, f.metadata["unit"], f.metadata["doc"], describe_range(f.metadata))
+                for f in dataclasses.fields(cls)]

@@ -1,0 +1,83 @@
+"""TaOx nonvolatile synapse (Pt/Ta/Ta2O5/Pt), an analog resistive weight.
+
+Physics. The conductance is set by the oxygen-vacancy filament of the TaOx
+layer, a state ``w`` (0..1) that is nonvolatile: it moves only when the
+applied voltage exceeds a SET threshold (positive, potentiation) or a RESET
+threshold (negative, depression), both well above the 1 V read pulses of the
+paper. Each programming pulse moves the state by a step that shrinks as the
+state approaches its bound (the saturating, nonlinear potentiation and
+depression curves of Supp. Figs. 9 and 14a), and grows exponentially with the
+overdrive beyond the threshold (ionic hopping over a field-lowered barrier).
+
+Model (one state):
+
+  ddt(w) = S((V - v_set)/dv) exp((V - v_set)/v_act) (1 - w) / tau_set
+         - S((-V - v_reset)/dv) exp((-V - v_reset)/v_act) w / tau_reset
+
+  I = (g_min + w (g_max - g_min)) * V
+
+``S`` is the logistic function; the windows ``(1 - w)`` and ``w`` bound the
+state to [0, 1] and give the geometric (nonlinear) step per pulse: ``n``
+identical SET pulses of width ``t`` leave ``1 - w_n = (1 - w_0) exp(-n t k)``.
+A read at 1 V moves the state by ``S(-(v_set - 1)/dv)`` of a programming rate,
+that is by nothing measurable (< 1e-9 per pulse at the defaults).
+
+References:
+  Duan et al., Nat. Commun. 11, 3399 (2020), Fig. 5, Supp. Figs. 9, 13, 14a.
+  Kim et al., Nanoscale 8, 1405 (2016) (Ta/TaOx analog switching).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .equations import CompactModel, State
+from .params import ParameterError, Params, param
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaOxParams(Params):
+    g_min: float = param(10e-6, "S", "lowest conductance (fully RESET)", lo=0, hi=1)
+    g_max: float = param(200e-6, "S", "highest conductance (fully SET)", lo=0, hi=1)
+    v_set: float = param(1.6, "V", "SET (potentiation) threshold, positive bias", lo=0.05, hi=20)
+    v_reset: float = param(1.6, "V", "RESET (depression) threshold magnitude, negative bias", lo=0.05, hi=20)
+    tau_set: float = param(20e-6, "s", "SET time constant at threshold", lo=1e-12, hi=1e3)
+    tau_reset: float = param(20e-6, "s", "RESET time constant at threshold", lo=1e-12, hi=1e3)
+    v_act: float = param(0.15, "V", "voltage for an e-fold faster update beyond threshold", lo=1e-3, hi=10)
+    dv: float = param(0.02, "V", "width of the smooth threshold sigmoid (numerical sharpness)", lo=1e-5, hi=1)
+
+    def _check_relations(self):
+        if not self.g_max > self.g_min:
+            raise ParameterError("g_max", self.g_max, f"a finite number > g_min = {self.g_min:g} S")
+        for name in ("v_set", "v_reset"):
+            if not getattr(self, name) >= 1.0 + 10 * self.dv:
+                raise ParameterError(name, getattr(self, name),
+                                     f"a finite number >= 1 V + 10*dv = {1 + 10 * self.dv:g} V "
+                                     "(reads at 1 V must not program)")
+
+    def conductance(self, w):
+        return self.g_min + w * (self.g_max - self.g_min)
+
+    def state_for(self, g: float) -> float:
+        """State ``w`` whose conductance is ``g`` (clipped into [g_min, g_max])."""
+        g = min(max(g, self.g_min), self.g_max)
+        return (g - self.g_min) / (self.g_max - self.g_min)
+
+
+TAOX = CompactModel(
+    name="taox_syn",
+    params=TaOxParams,
+    derived=(),
+    aliases=(
+        ("zs", "(V - v_set)/dv"),
+        ("zr", "(-V - v_reset)/dv"),
+        ("rset", "0.5*(1 + tanh(zs/2))*exp(dv*zs/v_act)/tau_set"),
+        ("rres", "0.5*(1 + tanh(zr/2))*exp(dv*zr/v_act)/tau_reset"),
+    ),
+    states=(
+        State("w", "rset*(1 - w) - rres*w", 0.0, "1", "normalised filament state (0: g_min, 1: g_max)"),
+    ),
+    current="(g_min + w*(g_max - g_min))*V",
+    doc="TaOx nonvolatile analog synapse (memspike): thresholded, bounded, nonlinear updates.",
+    references=("Duan et al., Nat. Commun. 11, 3399 (2020)",),
+)
