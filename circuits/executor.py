@@ -36,7 +36,12 @@ def simulate_many(netlists: list[str], *, backend: str = "shared", timeout: floa
     if workers <= 1 or len(jobs) <= 2:
         it = map(_run_one, jobs)
         return list(_progress(it, len(jobs), progress))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+    # fork is safe (and needs no __main__ guard) while this process has not loaded
+    # libngspice; once it has, children must start clean
+    from . import runner
+
+    method = "fork" if runner._shared is None and "fork" in mp.get_all_start_methods() else "spawn"
+    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method)) as pool:
         return list(_progress(pool.map(_run_one, jobs), len(jobs), progress))
 
 

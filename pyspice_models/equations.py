@@ -156,13 +156,14 @@ class CompactModel:
         for fname, unit, doc, rng in p.table():
             val = getattr(p, fname)
             out.append(f"  parameter real {fname} = {val!r};  // [{unit}] {doc}; {rng}")
-        names = [n for n, _ in self.derived] + [n for n, _ in self.aliases] + ["V"]
+        names = [n for n, _ in self.derived] + [n for n, _ in self.aliases] + ["vpn"]
         out.append("  real " + ", ".join(names) + ";")
         out.append("  analog begin")
         for name, expr in self.derived:
             out.append(f"    {name} = {expr};")
         vmap = {s.name: f"V({s.name})" for s in self.states}
-        out.append("    V = V(p, n);")
+        vmap["V"] = "vpn"   # a variable may not shadow the V() access function
+        out.append("    vpn = V(p, n);")
         for name, expr in self.aliases:
             out.append(f"    {name} = {_sub(expr, vmap)};")
         for s in self.states:
