@@ -62,8 +62,9 @@ def render_markdown(docs, failures, quick) -> str:
              "| experiment | figure | check | paper | simulated | tolerance | result |",
              "|---|---|---|---|---|---|---|"]
     for d, c in _rows(docs):
-        lines.append(f"| {d['experiment']} | {d['figure']} | {c['name']} | {_fmt(c['paper'])} | "
-                     f"{_fmt(c['simulated'])} | {c['tolerance']} | {'PASS' if c['pass'] else '**FAIL**'} |")
+        cells = [d["experiment"], d["figure"], c["name"], _fmt(c["paper"]), _fmt(c["simulated"]),
+                 c["tolerance"], "PASS" if c["pass"] else "**FAIL**"]
+        lines.append("| " + " | ".join(str(x).replace("|", "\\|") for x in cells) + " |")
     for name, msg in failures.items():
         lines.append(f"| {name} | | simulation | | {msg} | | **FAIL** |")
     lines.append("")

@@ -1,0 +1,35 @@
+"""Experiment targets of TARGETS.md (quick variants), through the results contract."""
+
+import json
+
+import pytest
+
+from memspike.experiments import REGISTRY, execute
+
+pytestmark = pytest.mark.ngspice
+
+
+@pytest.mark.parametrize("name", ["iv", "switching", "fig2e", "fig2f"])
+def test_targets_met(name, tmp_path):
+    doc = execute(name, tmp_path, quick=True)
+    failed = [c for c in doc["checks"] if not c["pass"]]
+    assert doc["checks"] and not failed, failed
+    on_disk = json.loads((tmp_path / f"{name}.json").read_text())
+    assert on_disk["results"] == json.loads(json.dumps(doc["results"]))
+    assert (tmp_path / f"{name}.png").stat().st_size > 10_000
+    for rel in doc["netlists"]:
+        assert (tmp_path / rel).is_file()
+    assert not list(tmp_path.glob(".*")), "staging left behind"
+
+
+def test_supp7_count_rises(tmp_path):
+    doc = execute("supp7", tmp_path, quick=True)
+    rises = next(c for c in doc["checks"] if c["name"] == "count rises with frequency")
+    assert rises["pass"], rises
+    assert len(doc["results"]["frequency"]) == len(doc["results"]["spike_count"])
+
+
+def test_every_experiment_documents_its_parameters():
+    for exp in REGISTRY.values():
+        for name, unit, doc, rng in exp.params.table():
+            assert doc and rng, (exp.name, name)
