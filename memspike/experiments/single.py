@@ -209,6 +209,11 @@ def supp7(ctx) -> Outcome:
               {"slope_low_per_MHz": slope_lo * 1e6, "slope_high_per_MHz": slope_hi * 1e6},
               "ratio < 0.5", bool(slope_hi < 0.5 * slope_lo)),
     ]
+    notes = ["Frequency = 1/(width + interval) with the width fixed at 1 µs, so f < 1 MHz; the window "
+             "holds floor(window * f) pulses. Saturation is judged by the slope over the top third of the "
+             "frequencies against the bottom third. Known gap: with the default device the count keeps "
+             "rising up to the DC limit (the heat kept between closely spaced pulses adds spikes), so "
+             "this check fails honestly; see the issue notes."]
     fig, ax = figure(1, 1, w=4.5, h=3.4)
     ax = ax[0, 0]
     ax.plot(freqs / 1e6, counts, "o-", label="simulated")
@@ -218,4 +223,4 @@ def supp7(ctx) -> Outcome:
                  f"{p.C_m * 1e12:g} pF", fontsize=9)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    return Outcome(res, checks, fig)
+    return Outcome(res, checks, fig, notes)
