@@ -47,6 +47,6 @@ def parse_si(name: str, text: str) -> float:
 
 
 def check_name(name: str, what: str = "name") -> str:
-    if not isinstance(name, str) or not NAME_RE.match(name):
+    if not isinstance(name, str) or not NAME_RE.fullmatch(name):
         raise ParameterError(what, name, "a name of letters, digits and _ (up to 32, starting with a letter)")
     return name

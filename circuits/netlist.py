@@ -78,7 +78,7 @@ class Netlist:
 def write(net: Netlist, stream=None) -> str:
     """Render ``net``; write into ``stream`` if given, and return the text."""
     out = io.StringIO()
-    if not TITLE_RE.match(net.title):
+    if not TITLE_RE.fullmatch(net.title):
         raise ValueError(f"netlist title {net.title!r} has characters outside {TITLE_RE.pattern}")
     out.write(f"{net.title}\n{HEADER}\n")
     for c in net.comments:

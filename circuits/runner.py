@@ -82,7 +82,14 @@ def failure_lines(text: str) -> list[str]:
 
 def _tstop(netlist: str) -> float | None:
     m = re.search(r"^\.tran\s+(\S+)\s+(\S+)", netlist, re.MULTILINE | re.IGNORECASE)
-    return float(m.group(2)) if m else None
+    if not m:
+        return None
+    from .format import parse_si
+
+    try:
+        return parse_si("tstop", m.group(2).rstrip("sS") if m.group(2)[-1:] in "sS" else m.group(2))
+    except ValueError:
+        return None
 
 
 def _check_complete(wf: Waveforms, netlist: str, logtext: str) -> None:

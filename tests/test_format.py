@@ -93,3 +93,9 @@ def test_check_name_rejects(name):
 def test_check_name_rejects_non_str(obj):
     with pytest.raises(ParameterError):
         check_name(obj)
+
+
+@pytest.mark.parametrize("name", ["mem\n", "r1\n"])
+def test_check_name_rejects_trailing_newline(name):
+    with pytest.raises(ParameterError):
+        check_name(name)

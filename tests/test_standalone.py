@@ -1,0 +1,52 @@
+"""Written netlists are standalone: plain `ngspice -b` reproduces the reported spike count."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from analysis.spikes import detect_spikes
+from circuits.runner import read_raw
+from memspike.experiments.base import spike_threshold
+from pyspice_models.nbox import NbOxParams
+
+pytestmark = pytest.mark.ngspice
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_netlists_run_standalone(tmp_path):
+    out = tmp_path / "res"
+    env = {**os.environ, "MPLBACKEND": "Agg", "MEMSPIKE_WORKERS": "1"}
+    proc = subprocess.run([sys.executable, "-m", "memspike.cli", "run", "neuron", "--set", "n_pulses=5",
+                           "--out", str(out)], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=300, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads((out / "neuron.json").read_text())
+    assert doc["netlists"]
+    (probe,) = doc["probes"].values()
+    device = NbOxParams(**doc["parameters"]["device"])
+    thr = spike_threshold(device)
+    exe = shutil.which("ngspice")
+    for k, rel in enumerate(doc["netlists"]):
+        run_dir = tmp_path / f"run{k}"
+        run_dir.mkdir()
+        deck = run_dir / Path(rel).name
+        shutil.copy(out / rel, deck)
+        r = subprocess.run([exe, "-b", "-n", "-r", "out.raw", deck.name], cwd=run_dir, capture_output=True,
+                           text=True, timeout=300, stdin=subprocess.DEVNULL, env={**os.environ, "HOME": str(run_dir)})
+        assert r.returncode == 0, r.stdout + r.stderr
+        t, vectors = read_raw(run_dir / "out.raw")
+        assert probe["i"] in vectors, sorted(vectors)
+        sp = detect_spikes(t, vectors[probe["i"]], thr)
+        assert sp.count == doc["results"]["spike_count"]
+        assert sp.count >= 1
+        assert len(doc["results"]["spike_times"]) == sp.count
+        for a, b in zip(sp.times, doc["results"]["spike_times"], strict=True):
+            assert abs(a - b) < 5e-9
