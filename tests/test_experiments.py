@@ -31,5 +31,5 @@ def test_supp7_count_rises(tmp_path):
 
 def test_every_experiment_documents_its_parameters():
     for exp in REGISTRY.values():
-        for name, unit, doc, rng in exp.params.table():
+        for name, _unit, doc, rng in exp.params.table():
             assert doc and rng, (exp.name, name)

@@ -6,10 +6,10 @@ import numpy as np
 
 from circuits.builders import lif_neuron
 from circuits.stimuli import PulseTrain
+from pyspice_models.params import Params
 
 from ..plotting import PAPER, figure, trace_panel
 from .base import Check, Outcome, dataclass_params, param_field, register, trend
-from pyspice_models.params import Params
 
 
 def _train(p, **kw) -> PulseTrain:
@@ -91,7 +91,7 @@ def fig2e(ctx) -> Outcome:
                             "non-increasing, first > last", bool(np.all(np.diff(counts[i, :]) <= 0)
                                                                  and counts[i, 0] > counts[i, -1])))
     fig, axes = figure(3, 3, w=4.0, h=2.4)
-    for k, ((tag, _, rl, cm), wf, sp) in enumerate(zip(cases, wfs, spikes, strict=True)):
+    for k, ((_tag, _, rl, cm), wf, sp) in enumerate(zip(cases, wfs, spikes, strict=True)):
         ax = axes[k // 3, k % 3]
         ax.plot(wf.time * 1e6, wf["i(vsense)"] * 1e3, lw=0.7, color="tab:orange")
         ax.set_title(f"R_L={rl / 1e3:g} kΩ, C_m={cm * 1e12:g} pF: {sp.count} spikes", fontsize=8)
