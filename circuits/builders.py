@@ -10,17 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 from pyspice_models.nbox import NBOX, NbOxParams
-from pyspice_models.params import ParameterError
+from pyspice_models.params import check_range
 
 from .netlist import Netlist
 from .stimuli import PulseTrain, pwl_spec
-
-
-def _check_positive(name: str, value: float, lo: float, hi: float, unit: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value) \
-            or not lo < value <= hi:
-        raise ParameterError(name, value, f"a finite number in ({lo:g}, {hi:g}] {unit}")
-    return float(value)
 
 
 def _timing(net: Netlist, tstop: float, tmax: float) -> None:
@@ -46,8 +39,8 @@ def lif_neuron(*, train: PulseTrain = PulseTrain(), R_L: float = 3.6e3, C_m: flo
     ``R_L`` ohm, ``C_m`` F; ``train`` drives ``in``. The device current is
     ``i(vsense)`` (positive from ``mem`` into the device).
     """
-    R_L = _check_positive("R_L", R_L, 0, 1e9, "ohm")
-    C_m = _check_positive("C_m", C_m, 0, 1e-3, "F")
+    R_L = check_range("R_L", R_L, "ohm", lo=0, hi=1e9)
+    C_m = check_range("C_m", C_m, "F", lo=0, hi=1e-3)
     net = Netlist(title)
     net.subckts[NBOX.name] = NBOX.ngspice_subckt(device)
     net.vsource("vin", "in", "0", pwl_spec(train.breakpoints()))
@@ -75,7 +68,7 @@ def device_sweep(*, points: np.ndarray, R_s: float = 100.0, device: NbOxParams =
     Used for I-V sweeps (Fig. 2b) and switching-time steps (Supp. Fig. 3).
     Device voltage is ``v(top)``, current ``i(vsense)``.
     """
-    R_s = _check_positive("R_s", R_s, 0, 1e9, "ohm")
+    R_s = check_range("R_s", R_s, "ohm", lo=0, hi=1e9)
     net = Netlist(title)
     net.subckts[NBOX.name] = NBOX.ngspice_subckt(device)
     net.vsource("vin", "in", "0", pwl_spec(points))

@@ -32,10 +32,8 @@ def simulate_many(netlists: list[str], *, backend: str = "shared", timeout: floa
             return client.gather(futures)
     workers = workers or int(os.environ.get("MEMSPIKE_WORKERS", 0)) or (os.cpu_count() or 1)
     workers = min(workers, len(jobs))
-    it = None
     if workers <= 1 or len(jobs) <= 2:
-        it = map(_run_one, jobs)
-        return list(_progress(it, len(jobs), progress))
+        return list(_progress(map(_run_one, jobs), len(jobs), progress))
     # fork is safe (and needs no __main__ guard) while this process has not loaded
     # libngspice; once it has, children must start clean
     from . import runner

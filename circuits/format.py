@@ -10,23 +10,13 @@ from __future__ import annotations
 import math
 import re
 
-from pyspice_models.params import ParameterError
+from pyspice_models.params import ParameterError, spice_number  # noqa: F401  (re-export)
 
 NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
 
 _SUFFIX = {"t": 1e12, "g": 1e9, "meg": 1e6, "k": 1e3, "m": 1e-3, "u": 1e-6,
            "n": 1e-9, "p": 1e-12, "f": 1e-15}
 _NUMBER = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(meg|[tgkmunpf])?$", re.IGNORECASE)
-
-
-def spice_number(value: float) -> str:
-    """A float as a plain SPICE number (repr precision, never NaN/inf)."""
-    v = float(value)
-    if not math.isfinite(v):
-        raise ParameterError("value", value, "a finite number")
-    if v == int(v) and abs(v) < 1e15:
-        return str(int(v))
-    return repr(v)
 
 
 def parse_si(name: str, text: str) -> float:

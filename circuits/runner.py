@@ -86,10 +86,13 @@ def _tstop(netlist: str) -> float | None:
         return None
     from .format import parse_si
 
-    try:
-        return parse_si("tstop", m.group(2).rstrip("sS") if m.group(2)[-1:] in "sS" else m.group(2))
-    except ValueError:
-        return None
+    token = m.group(2)
+    for text in (token, token[:-1] if token[-1:] in "sS" else token):   # "10n" or "10ns"
+        try:
+            return parse_si("tstop", text)
+        except ValueError:
+            continue
+    raise SimulationError("cannot read the .tran stop time", token)
 
 
 def _check_complete(wf: Waveforms, netlist: str, logtext: str) -> None:

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import html
-import json
-import logging
 from pathlib import Path
 
 from circuits.runner import SimulationError
 
 from .experiments import REGISTRY, execute
 from .io import write_text_atomic
-
-log = logging.getLogger(__name__)
 
 
 def reproduce(out: Path, *, quick: bool = False, scheduler: str | None = None, names=None) -> bool:
@@ -101,6 +97,3 @@ def render_html(docs, failures, quick) -> str:
             "<th>check</th><th>paper</th><th>simulated</th><th>tolerance</th><th>result</th></tr>"
             + "".join(rows) + "</table>" + figs + "</body></html>\n")
 
-
-def load(out: Path) -> list[dict]:
-    return [json.loads(p.read_text()) for p in sorted(Path(out).glob("*.json"))]

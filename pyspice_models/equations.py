@@ -3,7 +3,6 @@
 A :class:`CompactModel` is a two-terminal device described by
 
 * parameters (a frozen :class:`~pyspice_models.params.Params` dataclass),
-* derived constants (expressions of the parameters, evaluated once),
 * named intermediate expressions (Verilog-A ``real`` variables),
 * state variables ``q`` with ``ddt(q) = f(V, q, ...)``, and
 * one branch contribution ``I(p, n) <+ g(V, q, ...)``.
@@ -25,13 +24,12 @@ ever placed in them, only validated floats.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .params import Params
+from .params import Params, spice_number
 
 FUNCTIONS = ("exp", "sqrt", "tanh", "sinh", "abs", "ln")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
@@ -50,7 +48,6 @@ class State:
 class CompactModel:
     name: str                                   # subcircuit / module name
     params: type[Params]
-    derived: tuple[tuple[str, str], ...]        # constants of the parameters
     aliases: tuple[tuple[str, str], ...]        # intermediates of V and states
     states: tuple[State, ...]
     current: str                                # I(p, n)
@@ -59,11 +56,7 @@ class CompactModel:
 
     # ---------------------------------------------------------------- helpers
     def _check_names(self) -> None:
-        known = set(self.params.names()) | {"V"} | set(FUNCTIONS)
-        for name, expr in self.derived:
-            _assert_known(expr, known - {"V"}, name)
-            known.add(name)
-        known |= {s.name for s in self.states}
+        known = set(self.params.names()) | {"V"} | set(FUNCTIONS) | {s.name for s in self.states}
         for name, expr in self.aliases:
             _assert_known(expr, known, name)
             known.add(name)
@@ -78,19 +71,10 @@ class CompactModel:
         return expr
 
     # ----------------------------------------------------------------- numpy
-    def derived_values(self, p: Params) -> dict[str, float]:
-        ns = dict(p.as_dict())
-        ns.update(_np_funcs(math))
-        out = {}
-        for name, expr in self.derived:
-            out[name] = ns[name] = float(eval(expr, {"__builtins__": {}}, ns))  # noqa: S307
-        return out
-
     def numpy_functions(self, p: Params):
         """Return ``(current(V, **states), {state: ddt(V, **states)})`` vectorised in numpy."""
         self._check_names()
         consts = dict(p.as_dict())
-        consts.update(self.derived_values(p))
         funcs = _np_funcs(np)
         state_names = [s.name for s in self.states]
 
@@ -115,8 +99,6 @@ class CompactModel:
         Default parameter values are those of ``p`` (or the class defaults);
         every instance may override them with ``params:`` on its ``X`` line.
         """
-        from circuits.format import spice_number
-
         self._check_names()
         p = p or self.params()
         lines = [f"* {self.name}: {self.doc.splitlines()[0] if self.doc else ''}".rstrip()]
@@ -124,8 +106,6 @@ class CompactModel:
             lines.append(f"* ref: {ref}")
         pv = " ".join(f"{k}={spice_number(v)}" for k, v in p.as_dict().items())
         lines.append(f".subckt {self.name} p n params: {pv}")
-        for name, expr in self.derived:
-            lines.append(f".param {name}={{{expr}}}")
         vmap = {"V": "v(p,n)"}
         vmap.update({s.name: f"v({s.name})" for s in self.states})
         for s in self.states:
@@ -156,11 +136,9 @@ class CompactModel:
         for fname, unit, doc, rng in p.table():
             val = getattr(p, fname)
             out.append(f"  parameter real {fname} = {val!r};  // [{unit}] {doc}; {rng}")
-        names = [n for n, _ in self.derived] + [n for n, _ in self.aliases] + ["vpn"]
+        names = [n for n, _ in self.aliases] + ["vpn"]
         out.append("  real " + ", ".join(names) + ";")
         out.append("  analog begin")
-        for name, expr in self.derived:
-            out.append(f"    {name} = {expr};")
         vmap = {s.name: f"V({s.name})" for s in self.states}
         vmap["V"] = "vpn"   # a variable may not shadow the V() access function
         out.append("    vpn = V(p, n);")
@@ -177,8 +155,7 @@ class CompactModel:
 
 
 def _np_funcs(mod) -> dict:
-    return {"exp": mod.exp, "sqrt": mod.sqrt, "tanh": mod.tanh, "sinh": mod.sinh,
-            "abs": abs if mod is math else mod.abs, "ln": mod.log}
+    return {"exp": mod.exp, "sqrt": mod.sqrt, "tanh": mod.tanh, "sinh": mod.sinh, "abs": mod.abs, "ln": mod.log}
 
 
 def _sub(expr: str, mapping: dict[str, str]) -> str:

@@ -87,7 +87,6 @@ class NbOxParams(Params):
 NBOX = CompactModel(
     name="nbox_ts",
     params=NbOxParams,
-    derived=(),
     aliases=(
         ("va", "sqrt(V*V + v_eps*v_eps)"),
         ("sth", "0.5*(1 + tanh((va - v_th)/(2*dv)))"),

@@ -71,6 +71,22 @@ def check_value(name: str, value: Any, meta: dict) -> float:
     return int(v) if meta["integer"] else v
 
 
+def spice_number(value: float) -> str:
+    """A float as a plain SPICE number (repr precision, never NaN/inf)."""
+    v = float(value)
+    if not math.isfinite(v):
+        raise ParameterError("value", value, "a finite number")
+    if v == int(v) and abs(v) < 1e15:
+        return str(int(v))
+    return repr(v)
+
+
+def check_range(name: str, value: Any, unit: str, *, lo: float | None = None, hi: float | None = None,
+                lo_open: bool = True) -> float:
+    """Validate a single value that is not a dataclass field (same rules and message)."""
+    return check_value(name, value, {"unit": unit, "lo": lo, "hi": hi, "lo_open": lo_open, "integer": False})
+
+
 @dataclass(frozen=True, kw_only=True)
 class Params:
     """Base of every parameter set: validates each field on construction."""

@@ -67,7 +67,6 @@ class TaOxParams(Params):
 TAOX = CompactModel(
     name="taox_syn",
     params=TaOxParams,
-    derived=(),
     aliases=(
         ("zs", "(V - v_set)/dv"),
         ("zr", "(-V - v_reset)/dv"),

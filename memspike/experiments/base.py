@@ -12,7 +12,6 @@ overrides ``device.*`` explicitly.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import tempfile
 import time
@@ -100,7 +99,7 @@ class Context:
         """Write each ``(tag, netlist)`` as ``NAME/tag.cir`` and simulate them all."""
         texts = []
         for tag, net in items:
-            check_name(tag.replace(".", "_").replace("-", "m"), "netlist tag")
+            check_name(tag, "netlist tag")
             text = write(net)
             path = self.staging / f"{tag}.cir"
             path.write_text(text)
@@ -137,19 +136,13 @@ def apply_overrides(exp: Experiment, sets: dict[str, str], quick: bool = False):
             name = key[len("device."):]
             if name not in NbOxParams.names():
                 raise ParameterError(key, text, "one of " + ", ".join("device." + n for n in NbOxParams.names()))
-            meta = NbOxParams.field_meta(name)
-            device[name] = _typed(parse_si(key, text), meta)
+            device[name] = parse_si(key, text)
         else:
             if key not in exp.params.names():
                 raise ParameterError(key, text, "one of " + ", ".join(exp.params.names())
                                      + " (or device.<name>)")
-            meta = exp.params.field_meta(key)
-            circuit[key] = _typed(parse_si(key, text), meta)
+            circuit[key] = parse_si(key, text)
     return base.replace(**circuit), NbOxParams().replace(**device)
-
-
-def _typed(v: float, meta: dict):
-    return int(v) if meta["integer"] and float(v).is_integer() else v
 
 
 # --------------------------------------------------------------------------- execution
@@ -221,16 +214,5 @@ def trend(name: str, x, y, direction: str, min_span: float | None = None) -> Che
     return Check(name, direction, {"x": list(map(float, x)), "y": y.tolist(), "span": span}, tol, ok)
 
 
-def param_field(default, unit, why, **kw):
-    """A per-figure parameter: ``why`` records the reason for its value."""
-    from pyspice_models.params import param
-
-    return param(default, unit, why, **kw)
-
-
-def dataclass_params(cls):
-    return dataclass(frozen=True, kw_only=True)(cls)
-
-
 __all__ = ["Check", "Context", "Experiment", "Outcome", "REGISTRY", "register", "execute",
-           "within", "trend", "param_field", "dataclasses", "dataclass_params", "spike_threshold"]
+           "within", "trend", "spike_threshold"]

@@ -2,32 +2,34 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from analysis.iv import switching_times, thresholds
 from circuits.builders import device_sweep
 from circuits.stimuli import triangle
 from pyspice_models.nbox import Variation, sample
-from pyspice_models.params import Params
+from pyspice_models.params import Params, param
 
 from ..plotting import PAPER, figure
-from .base import Check, Outcome, dataclass_params, param_field, register, within
+from .base import Check, Outcome, register, within
 
 
-@dataclass_params
+@dataclass(frozen=True, kw_only=True)
 class IVParams(Params):
-    v_peak: float = param_field(1.2, "V", "sweep to ±1.2 V, well past Vth as in Fig. 2b", lo=0.01, hi=20)
-    period: float = param_field(10e-3, "s", "one bipolar cycle; quasi-static (>> incubation time t_d0)",
+    v_peak: float = param(1.2, "V", "sweep to ±1.2 V, well past Vth as in Fig. 2b", lo=0.01, hi=20)
+    period: float = param(10e-3, "s", "one bipolar cycle; quasi-static (>> incubation time t_d0)",
                                 lo=1e-7, hi=100)
-    n_cycles: int = param_field(10, "", "Fig. 2b: 10 cycles", lo=1, hi=1000, lo_open=False, integer=True)
-    R_s: float = param_field(10.0, "ohm", "series resistance of contacts/instrument; << r_on so the "
+    n_cycles: int = param(10, "", "Fig. 2b: 10 cycles", lo=1, hi=1000, lo_open=False, integer=True)
+    R_s: float = param(10.0, "ohm", "series resistance of contacts/instrument; << r_on so the "
                              "on state stays above Vhold (no relaxation oscillation during the sweep)",
                              lo=1e-3, hi=1e6)
-    sigma_v: float = param_field(0.02, "", "cycle-to-cycle relative spread of v_th and v_hold (1 sigma)",
+    sigma_v: float = param(0.02, "", "cycle-to-cycle relative spread of v_th and v_hold (1 sigma)",
                                  lo=0, hi=0.2, lo_open=False)
-    sigma_r: float = param_field(0.05, "", "cycle-to-cycle relative spread of r_on and r_off (1 sigma)",
+    sigma_r: float = param(0.05, "", "cycle-to-cycle relative spread of r_on and r_off (1 sigma)",
                                  lo=0, hi=0.5, lo_open=False)
-    seed: int = param_field(2020, "", "random seed of the cycle-to-cycle draws", lo=0, hi=2**31,
+    seed: int = param(2020, "", "random seed of the cycle-to-cycle draws", lo=0, hi=2**31,
                             lo_open=False, integer=True)
 
 
@@ -56,13 +58,13 @@ def iv(ctx) -> Outcome:
            "std_v_th": float(np.nanstd(per["v_th_pos"] + per["v_th_neg"])),
            "cycle_devices": [{"v_th": d.v_th, "v_hold": d.v_hold, "r_on": d.r_on, "r_off": d.r_off}
                              for d in devices]}
+    missing = int(np.isnan(sum(per.values(), [])).sum())
     checks = [
         within("mean |Vth|", 0.80, vth, 0.05, "V"),
         within("mean |Vhold|", 0.60, vhold, 0.05, "V"),
         within("Vth polarity difference", 0.0, abs(m["v_th_pos"] - m["v_th_neg"]), 0.05, "V"),
         within("Vhold polarity difference", 0.0, abs(m["v_hold_pos"] - m["v_hold_neg"]), 0.05, "V"),
-        Check("every branch switched", "all", int(np.isnan(sum(per.values(), [])).sum()), "0 missing",
-              not np.isnan(sum(per.values(), [])).any()),
+        Check("every branch switched", "all", missing, "0 missing", missing == 0),
     ]
     fig, axes = figure(1, 2, w=4.6, h=3.6)
     ax, axl = axes[0]
@@ -87,16 +89,16 @@ def iv(ctx) -> Outcome:
     return Outcome(res, checks, fig)
 
 
-@dataclass_params
+@dataclass(frozen=True, kw_only=True)
 class SwitchingParams(Params):
-    v_high: float = param_field(2.0, "V", "step well above Vth: the incubation delay shrinks "
+    v_high: float = param(2.0, "V", "step well above Vth: the incubation delay shrinks "
                                 "exponentially with overdrive (Supp. Fig. 3 used a large pulse)", lo=0.01, hi=20)
-    v_low: float = param_field(0.3, "V", "read level below Vhold after the step, to see the current fall",
+    v_low: float = param(0.3, "V", "read level below Vhold after the step, to see the current fall",
                                lo=0, hi=20, lo_open=False)
-    t_high: float = param_field(300e-9, "s", "duration of the high step", lo=1e-9, hi=1e-3)
-    t_low: float = param_field(300e-9, "s", "duration of the low level", lo=1e-9, hi=1e-3)
-    edge: float = param_field(2e-9, "s", "pulse edges (fast pulse generator)", lo=1e-12, hi=1e-6)
-    R_s: float = param_field(100.0, "ohm", "series resistance; keeps the on-state device above Vhold",
+    t_high: float = param(300e-9, "s", "duration of the high step", lo=1e-9, hi=1e-3)
+    t_low: float = param(300e-9, "s", "duration of the low level", lo=1e-9, hi=1e-3)
+    edge: float = param(2e-9, "s", "pulse edges (fast pulse generator)", lo=1e-12, hi=1e-6)
+    R_s: float = param(100.0, "ohm", "series resistance; keeps the on-state device above Vhold",
                              lo=1e-3, hi=1e6)
 
 

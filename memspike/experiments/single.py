@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from circuits.builders import lif_neuron
 from circuits.stimuli import PulseTrain
-from pyspice_models.params import Params
+from pyspice_models.params import ParameterError, Params, param
 
 from ..plotting import PAPER, figure, trace_panel
-from .base import Check, Outcome, dataclass_params, param_field, register, trend
+from .base import Check, Outcome, register, trend
 
 
 def _train(p, **kw) -> PulseTrain:
@@ -18,15 +20,15 @@ def _train(p, **kw) -> PulseTrain:
     return PulseTrain(**args)
 
 
-@dataclass_params
+@dataclass(frozen=True, kw_only=True)
 class NeuronParams(Params):
-    amplitude: float = param_field(1.3, "V", "pulse amplitude; Fig. 2e value", lo=-20, hi=20, lo_open=False)
-    width: float = param_field(1e-6, "s", "pulse width; Fig. 2e value", lo=1e-9, hi=1e-3)
-    interval: float = param_field(0.1e-6, "s", "gap between pulses; Fig. 2e value", lo=0, hi=1e-3, lo_open=False)
-    n_pulses: int = param_field(20, "", "number of pulses; Fig. 2e-f value", lo=1, hi=10000, lo_open=False,
+    amplitude: float = param(1.3, "V", "pulse amplitude; Fig. 2e value", lo=-20, hi=20, lo_open=False)
+    width: float = param(1e-6, "s", "pulse width; Fig. 2e value", lo=1e-9, hi=1e-3)
+    interval: float = param(0.1e-6, "s", "gap between pulses; Fig. 2e value", lo=0, hi=1e-3, lo_open=False)
+    n_pulses: int = param(20, "", "number of pulses; Fig. 2e-f value", lo=1, hi=10000, lo_open=False,
                                 integer=True)
-    R_L: float = param_field(3.6e3, "ohm", "load resistor; Fig. 2f (Methods) value", lo=1, hi=1e8)
-    C_m: float = param_field(30e-12, "F", "membrane capacitor; Fig. 2f (Methods) value", lo=1e-15, hi=1e-6)
+    R_L: float = param(3.6e3, "ohm", "load resistor; Fig. 2f (Methods) value", lo=1, hi=1e8)
+    C_m: float = param(30e-12, "F", "membrane capacitor; Fig. 2f (Methods) value", lo=1e-15, hi=1e-6)
 
 
 
@@ -55,18 +57,18 @@ def neuron(ctx) -> Outcome:
     return Outcome(res, [], fig)
 
 
-@dataclass_params
+@dataclass(frozen=True, kw_only=True)
 class Fig2eParams(Params):
-    amplitude: float = param_field(1.3, "V", "Fig. 2e: 1.3 V pulses", lo=0, hi=20)
-    width: float = param_field(1e-6, "s", "Fig. 2e: 1 µs", lo=1e-9, hi=1e-3)
-    interval: float = param_field(0.1e-6, "s", "Fig. 2e: 0.1 µs", lo=0, hi=1e-3, lo_open=False)
-    n_pulses: int = param_field(20, "", "Fig. 2e: 20 pulses", lo=1, hi=10000, lo_open=False, integer=True)
-    R_L_low: float = param_field(2.0e3, "ohm", "grid of R_L around the paper's 3.6 kΩ: low", lo=1, hi=1e8)
-    R_L_mid: float = param_field(3.6e3, "ohm", "grid: the paper's 3.6 kΩ", lo=1, hi=1e8)
-    R_L_high: float = param_field(5.1e3, "ohm", "grid: high, near where firing stops", lo=1, hi=1e8)
-    C_m_low: float = param_field(10e-12, "F", "grid of C_m around the paper's 30 pF: low", lo=1e-15, hi=1e-6)
-    C_m_mid: float = param_field(30e-12, "F", "grid: the paper's 30 pF", lo=1e-15, hi=1e-6)
-    C_m_high: float = param_field(100e-12, "F", "grid: high", lo=1e-15, hi=1e-6)
+    amplitude: float = param(1.3, "V", "Fig. 2e: 1.3 V pulses", lo=0, hi=20)
+    width: float = param(1e-6, "s", "Fig. 2e: 1 µs", lo=1e-9, hi=1e-3)
+    interval: float = param(0.1e-6, "s", "Fig. 2e: 0.1 µs", lo=0, hi=1e-3, lo_open=False)
+    n_pulses: int = param(20, "", "Fig. 2e: 20 pulses", lo=1, hi=10000, lo_open=False, integer=True)
+    R_L_low: float = param(2.0e3, "ohm", "grid of R_L around the paper's 3.6 kΩ: low", lo=1, hi=1e8)
+    R_L_mid: float = param(3.6e3, "ohm", "grid middle: the paper's 3.6 kΩ (Methods)", lo=1, hi=1e8)
+    R_L_high: float = param(5.1e3, "ohm", "grid high: firing slows markedly but does not stop", lo=1, hi=1e8)
+    C_m_low: float = param(10e-12, "F", "grid of C_m around the paper's 30 pF: low", lo=1e-15, hi=1e-6)
+    C_m_mid: float = param(30e-12, "F", "grid middle: the paper's 30 pF (Methods)", lo=1e-15, hi=1e-6)
+    C_m_high: float = param(100e-12, "F", "grid high: ~3x the paper's value, slower charging", lo=1e-15, hi=1e-6)
 
 
 @register("fig2e", "Fig. 2e, Supp. Fig. 6", Fig2eParams)
@@ -102,14 +104,14 @@ def fig2e(ctx) -> Outcome:
     return Outcome(res, checks, fig)
 
 
-@dataclass_params
+@dataclass(frozen=True, kw_only=True)
 class Fig2fParams(Params):
-    amplitude: float = param_field(1.3, "V", "Methods: 1.3 V default", lo=0, hi=20)
-    width: float = param_field(1e-6, "s", "Methods: 1 µs default", lo=1e-9, hi=1e-3)
-    interval: float = param_field(0.1e-6, "s", "Methods: 0.1 µs default", lo=0, hi=1e-3, lo_open=False)
-    n_pulses: int = param_field(20, "", "Methods: 20 pulse cycles", lo=1, hi=10000, lo_open=False, integer=True)
-    R_L: float = param_field(3.6e3, "ohm", "Methods: 3.6 kΩ default", lo=1, hi=1e8)
-    C_m: float = param_field(30e-12, "F", "Methods: 30 pF default", lo=1e-15, hi=1e-6)
+    amplitude: float = param(1.3, "V", "Methods: 1.3 V default", lo=0, hi=20)
+    width: float = param(1e-6, "s", "Methods: 1 µs default", lo=1e-9, hi=1e-3)
+    interval: float = param(0.1e-6, "s", "Methods: 0.1 µs default", lo=0, hi=1e-3, lo_open=False)
+    n_pulses: int = param(20, "", "Methods: 20 pulse cycles", lo=1, hi=10000, lo_open=False, integer=True)
+    R_L: float = param(3.6e3, "ohm", "Methods: 3.6 kΩ default", lo=1, hi=1e8)
+    C_m: float = param(30e-12, "F", "Methods: 30 pF default", lo=1e-15, hi=1e-6)
 
 
 FIG2F_SWEEPS = {
@@ -166,27 +168,29 @@ def fig2f(ctx) -> Outcome:
     return Outcome(res, checks, fig)
 
 
-@dataclass_params
+@dataclass(frozen=True, kw_only=True)
 class Supp7Params(Params):
-    amplitude: float = param_field(1.2, "V", "Supp. Fig. 7: 1.2 V", lo=0, hi=20)
-    width: float = param_field(1e-6, "s", "Supp. Fig. 7: 1 µs", lo=1e-9, hi=1e-3)
-    R_L: float = param_field(3.6e3, "ohm", "Supp. Fig. 7: 3.6 kΩ", lo=1, hi=1e8)
-    C_m: float = param_field(30e-12, "F", "Supp. Fig. 7: 30 pF", lo=1e-15, hi=1e-6)
-    window: float = param_field(20e-6, "s", "fixed counting window: 20 periods at the highest rate",
+    amplitude: float = param(1.2, "V", "Supp. Fig. 7: 1.2 V", lo=0, hi=20)
+    width: float = param(1e-6, "s", "Supp. Fig. 7: 1 µs", lo=1e-9, hi=1e-3)
+    R_L: float = param(3.6e3, "ohm", "Supp. Fig. 7: 3.6 kΩ", lo=1, hi=1e8)
+    C_m: float = param(30e-12, "F", "Supp. Fig. 7: 30 pF", lo=1e-15, hi=1e-6)
+    window: float = param(20e-6, "s", "fixed counting window: 20 periods at the highest rate",
                                 lo=1e-8, hi=1e-2)
-    f_min: float = param_field(0.1e6, "Hz", "lowest input frequency (2 pulses in the window)", lo=1, hi=1e9)
-    f_max: float = param_field(0.95e6, "Hz", "highest: width 1 µs leaves a 53 ns gap", lo=1, hi=1e9)
-    n_freq: int = param_field(10, "", "number of frequencies", lo=3, hi=200, lo_open=False, integer=True)
+    f_min: float = param(0.1e6, "Hz", "lowest input frequency (2 pulses in the window)", lo=1, hi=1e9)
+    f_max: float = param(0.95e6, "Hz", "highest: width 1 µs leaves a 53 ns gap", lo=1, hi=1e9)
+    n_freq: int = param(10, "", "number of frequencies", lo=3, hi=200, lo_open=False, integer=True)
+
+    def _check_relations(self):
+        if not self.f_max * self.width < 1:
+            raise ParameterError("f_max", self.f_max, f"a frequency < 1/width = {1 / self.width:g} Hz")
+        if not self.f_min < self.f_max:
+            raise ParameterError("f_min", self.f_min, f"a frequency < f_max = {self.f_max:g} Hz")
 
 
 @register("supp7", "Supp. Fig. 7", Supp7Params, quick={"n_freq": 7})
 def supp7(ctx) -> Outcome:
     """Spike count in a fixed window vs input pulse frequency."""
     p = ctx.p
-    if not p.f_max * p.width < 1:
-        from pyspice_models.params import ParameterError
-
-        raise ParameterError("f_max", p.f_max, f"a frequency < 1/width = {1 / p.width:g} Hz")
     freqs = np.linspace(p.f_min, p.f_max, p.n_freq)
     cases = []
     for k, f in enumerate(freqs):
@@ -194,8 +198,8 @@ def supp7(ctx) -> Outcome:
         n = max(1, int(np.floor(p.window * f + 1e-9)))
         tr = PulseTrain(amplitude=p.amplitude, width=p.width, interval=period - p.width, n_pulses=n)
         cases.append((f"f_{k}", tr, p.R_L, p.C_m))
-    items = [(tag, lif_neuron(train=tr, R_L=rl, C_m=cm, device=ctx.device, tail=0.0 + p.window - tr.duration
-                              + 0.2e-6)) for tag, tr, rl, cm in cases]
+    items = [(tag, lif_neuron(train=tr, R_L=rl, C_m=cm, device=ctx.device, tail=p.window - tr.duration + 0.2e-6))
+             for tag, tr, rl, cm in cases]
     wfs = ctx.simulate(items)
     counts = [ctx.spikes(wf, net, t_stop=p.window).count for (_, net), wf in zip(items, wfs, strict=True)]
     counts = np.asarray(counts)
