@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from pyspice_models.nbox import NBOX, NbOxParams
-from pyspice_models.params import check_range
+from pyspice_models.params import ParameterError, check_range
 
 from .netlist import Netlist
 from .stimuli import PulseTrain, pwl_spec
@@ -78,4 +78,60 @@ def device_sweep(*, points: np.ndarray, R_s: float = 100.0, device: NbOxParams =
     net.save("v(in)", "v(top)", "i(vsense)")
     net.probes = {"device": {"v": "v(top)", "i": "i(vsense)"}}
     _timing(net, float(points[-1, 0]), tmax)
+    return net
+
+
+IDLE_MODES = ("open", "ground")
+
+
+def dendrite(*, trains, R, C_m: float = 30e-12, idle: str = "open", device: NbOxParams = NbOxParams(),
+             tail: float = 0.5e-6, tmax: float = 2e-9,
+             title: str = "memspike dendritic neuron (Fig. 3a)") -> Netlist:
+    """An NbOx neuron with several synaptic inputs (Duan et al. Fig. 3a, any number of inputs).
+
+    ::
+
+        s1 ---[R_1]---+
+        s2 ---[R_2]---+--- mem ---+---------+
+        ...           |           |         |
+                                 C_m      NbOx (xn1: p=mem, n=sense)
+                                  |         |
+                                  0       (Vsense 0 V) --- 0
+
+    ``trains[k]`` drives input ``s<k+1>`` through ``R[k]`` (ohm). An input
+    whose train is ``None`` is *not applied*; ``idle`` says what that means on
+    the bench: ``"open"`` (its source is disconnected: the branch is left out)
+    or ``"ground"`` (its source stays connected and holds 0 V, so its resistor
+    loads the node). Which is right depends on the experiment; see TARGETS.md.
+    """
+    trains = list(trains)
+    R = list(R)
+    if not trains:
+        raise ValueError("dendrite needs at least one input")
+    if len(R) != len(trains):
+        raise ValueError(f"dendrite: {len(trains)} trains but {len(R)} resistors")
+    if idle not in IDLE_MODES:
+        raise ParameterError("idle", idle, "one of " + ", ".join(IDLE_MODES))
+    R = [check_range(f"R_{k + 1}", r, "ohm", lo=0, hi=1e9) for k, r in enumerate(R)]
+    C_m = check_range("C_m", C_m, "F", lo=0, hi=1e-3)
+    net = Netlist(title)
+    net.subckts[NBOX.name] = NBOX.ngspice_subckt(device)
+    stop = 0.0
+    for k, (tr, r) in enumerate(zip(trains, R, strict=True), start=1):
+        if tr is None and idle == "open":
+            continue
+        spec = "DC 0" if tr is None else pwl_spec(tr.breakpoints())
+        net.vsource(f"v{k}", f"s{k}", "0", spec)
+        net.resistor(f"r{k}", f"s{k}", "mem", r)
+        net.save(f"v(s{k})")
+        if tr is not None:
+            stop = max(stop, tr.delay + tr.duration)
+    if stop + tail <= 0:
+        raise ValueError("dendrite: no input is applied; give a positive tail to set the run length")
+    net.capacitor("cm", "mem", "0", C_m)
+    net.instance("xn1", "mem", "sense", NBOX.name, device.as_dict())
+    net.vsource("vsense", "sense", "0", "DC 0")
+    net.save("v(mem)", "i(vsense)")
+    net.probes = {"n1": {"v": "v(mem)", "i": "i(vsense)"}}
+    _timing(net, stop + tail, tmax)
     return net

@@ -4,21 +4,25 @@ Physics. Below threshold the film conducts by trap-assisted (Poole-Frenkel
 like) transport, a current that rises faster than linearly with voltage:
 ``I_off = (v_nl / r_off) sinh(V / v_nl)``. Above ``v_th`` the film heats
 towards thermal runaway; runaway takes an incubation (delay) time that
-shrinks exponentially with the overdrive, ``t_d = t_d0 exp(-(|V| - v_th)/v_d)``
-(long just above threshold, a few ns at large overdrive), and the heat relaxes
-with ``tau_cool`` when the voltage falls back below threshold. At runaway a
-conducting filament forms and, through its own Joule heating, sustains
-itself whatever the voltage does next as long as ``|V|`` stays above
-``v_hold``; below ``v_hold`` it dissolves spontaneously (volatile switching).
-Everything depends on ``|V|``: both polarities switch alike.
+shrinks exponentially with the overdrive down to the heating time of the film,
+``t_d = t_d0 exp(-(|V| - v_th)/v_d) + t_min`` (long just above threshold, a
+few ns at large overdrive), and the heat relaxes with ``tau_cool`` when the
+voltage falls back below threshold. At runaway a conducting filament forms
+and, through its own Joule heating, sustains itself whatever the voltage does
+next as long as ``|V|`` stays above ``v_hold``; below ``v_hold`` it dissolves
+spontaneously (volatile switching). Everything depends on ``|V|``: both
+polarities switch alike.
 
 Model, three states:
 
-* ``h`` (incubation, 0..1): accumulated progress towards runaway,
-  ``ddt(h) = S_th exp((|V| - v_th)/v_d) / t_d0 - (1 - S_th) h / tau_cool - g h / tau_on``
-  with ``S_th = S((|V| - v_th)/dv)``; the last term consumes it once the latch
-  has committed (``g = S((s - 1/2)/0.05)``; gating it by ``s`` itself would let a
-  slow sweep settle on a stalled equilibrium with ``h`` just below 1).
+* ``h`` (incubation, 0..~1): accumulated progress towards runaway,
+  ``ddt(h) = S_th (1 - g) / t_d - (1 - S_th) h / tau_cool - g h / tau_on``
+  with ``S_th = S((|V| - v_th)/dv)`` and ``g = S((s - 1/2)/0.05)``: it grows
+  above threshold until the latch commits; then growth stops and the last
+  term consumes it, so every spike starts a fresh incubation (the refractory
+  time) and ``h`` stays bounded whatever the overdrive. (Gating the
+  consumption by ``s`` itself would let a slow sweep settle on a stalled
+  equilibrium with ``h`` just below 1.)
 * ``s`` (trigger, 0..1): a latch with positive feedback,
   ``ddt(s) = (S(z) - s) / tau_trig`` with
   ``z = (1 - s)(h - 1)/dh + s (|V| - v_hold)/dv``: it sets when ``h`` reaches 1
@@ -33,6 +37,17 @@ Quasi-statically (sweeps much slower than ``t_d0``) the device switches on at
 ``v_th`` and off at ``v_hold`` (within a few ``dv``); under fast pulses the
 effective threshold rises with the sweep rate, as the delay-time physics of
 NbOx requires.
+
+Calibration (one set for every figure). ``v_th`` = 0.77 V, inside the paper's
+0.8 +/- 0.05 V, because Fig. 3g-h fires the neuron with 0.8 V inputs through
+synaptic resistors: the node can only pass a threshold below the input. The
+incubation (t_d0 = 1 us at threshold, e-fold per 20 mV, 2 ns floor) is fast
+enough for Fig. 3c (1.6 MHz from two 0.9 V inputs, so the device must recover
+and re-fire within ~0.6 us at <= 0.13 V overdrive) and Supp. Fig. 3 (t_on < 50
+ns at a large step); with these, firing in the circuits of Figs. 2-4 is
+mostly limited by charging C_m through the load, as in a relaxation
+oscillator. A consequence: at Fig. 2's 3.6 kOhm and 30 pF (R_L C_m = 108 ns)
+the neuron fires at several MHz under 1.3 V pulses.
 
 References:
   Duan et al., Nat. Commun. 11, 3399 (2020), Fig. 2 and Supp. Figs. 3-5.
@@ -54,13 +69,15 @@ from .params import ParameterError, Params, param
 class NbOxParams(Params):
     """Default: calibrated to Duan et al. 2020 (Vth ~0.8 V, Vhold ~0.6 V, t_on < 50 ns, t_off < 25 ns)."""
 
-    v_th: float = param(0.80, "V", "quasi-static threshold voltage |V| for thermal runaway", lo=0.05, hi=10)
+    v_th: float = param(0.77, "V", "quasi-static threshold voltage |V| for thermal runaway", lo=0.05, hi=10)
     v_hold: float = param(0.60, "V", "holding voltage |V| below which the filament dissolves", lo=0.01, hi=10)
     r_on: float = param(200.0, "ohm", "resistance of the fully formed filament", lo=1, hi=1e7)
     r_off: float = param(100e3, "ohm", "low-bias resistance of the off state", lo=10, hi=1e12)
     v_nl: float = param(0.30, "V", "Poole-Frenkel-like nonlinearity voltage of the off-state current", lo=0.01, hi=100)
-    t_d0: float = param(10e-6, "s", "incubation (delay) time at |V| = v_th", lo=1e-12, hi=1)
-    v_d: float = param(0.15, "V", "overdrive for an e-fold shorter delay", lo=1e-3, hi=10)
+    t_d0: float = param(1e-6, "s", "incubation (delay) time at |V| = v_th", lo=1e-12, hi=1)
+    v_d: float = param(0.02, "V", "overdrive for an e-fold shorter delay", lo=1e-3, hi=10)
+    t_min: float = param(2e-9, "s", "shortest incubation, at large overdrive (heating time of the film)",
+                         lo=1e-13, hi=1e-3)
     tau_cool: float = param(2e-6, "s", "relaxation time of the incubation heat below threshold", lo=1e-12, hi=1)
     tau_on: float = param(8e-9, "s", "filament growth time constant", lo=1e-12, hi=1e-3)
     tau_off: float = param(4e-9, "s", "filament dissolution (relaxation) time constant", lo=1e-12, hi=1e-3)
@@ -75,6 +92,11 @@ class NbOxParams(Params):
         if not self.dv <= (self.v_th - self.v_hold) / 20:
             raise ParameterError("dv", self.dv,
                                  f"a finite number <= (v_th - v_hold)/20 = {(self.v_th - self.v_hold) / 20:g} V")
+        if not self.t_min < self.t_d0:
+            raise ParameterError("t_min", self.t_min, f"a finite number < t_d0 = {self.t_d0:g} s")
+        if not self.v_th / self.v_d <= 200:
+            raise ParameterError("v_d", self.v_d,
+                                 f"a finite number >= v_th/200 = {self.v_th / 200:g} V (exp range)")
         if not self.tau_trig <= self.tau_on / 4:
             raise ParameterError("tau_trig", self.tau_trig,
                                  f"a finite number <= tau_on/4 = {self.tau_on / 4:g} s (the latch must commit first)")
@@ -94,7 +116,8 @@ NBOX = CompactModel(
         ("sgate", "0.5*(1 + tanh((s - 0.5)/0.1))"),
     ),
     states=(
-        State("h", "sth*exp((va - v_th)/v_d)/t_d0 - (1 - sth)*h/tau_cool - sgate*h/tau_on", 0.0, "1",
+        State("h", "sth*(1 - sgate)/(t_d0*exp((v_th - va)/v_d) + t_min) - (1 - sth)*h/tau_cool"
+                   " - sgate*h/tau_on", 0.0, "1",
               "incubation progress towards thermal runaway"),
         State("s", "(0.5*(1 + tanh(zt/2)) - s)/tau_trig", 0.0, "1", "runaway latch, held while |V| > v_hold"),
         State("x", "s*(1 - x)/tau_on - (1 - s)*x/tau_off", 0.0, "1", "filament fraction"),

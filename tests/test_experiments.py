@@ -26,8 +26,9 @@ def test_supp7_count_rises_then_saturates(tmp_path):
     doc = execute("supp7", tmp_path, quick=True)
     assert all(c["pass"] for c in doc["checks"]), doc["checks"]
     counts = doc["results"]["spike_count"]
-    assert counts[0] == 0 and counts[-1] >= 5
-    assert abs(counts[-1] - doc["results"]["spike_count_continuous"]) <= 1
+    assert counts[-1] >= 2 * counts[0] + 3
+    limit = doc["results"]["spike_count_continuous"]
+    assert abs(counts[-1] - limit) <= max(1, 0.03 * limit)
     assert len(doc["results"]["frequency"]) == len(doc["results"]["spike_count"])
 
 

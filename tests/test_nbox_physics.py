@@ -67,9 +67,9 @@ def test_more_drive_more_spikes():
 
 def _find_leaky_setting():
     """An (amplitude, width) where one isolated pulse does not fire but a tight train does."""
-    for width in (0.5e-6, 1e-6, 2e-6):
+    for width in (30e-9, 50e-9, 100e-9, 0.5e-6, 1e-6):
         for amp in (0.95, 1.0, 1.1, 1.2, 1.3, 1.5):
-            short, _ = _count(amp, width=width, interval=0.05e-6, n_pulses=10)
+            short, _ = _count(amp, width=width, interval=min(0.05e-6, width / 2), n_pulses=10)
             if short.count == 0:
                 continue
             single, _ = _count(amp, width=width, n_pulses=1)
