@@ -125,7 +125,7 @@ def _fit(model: str, func: Callable, x, y, names: list[str], p0: dict, bounds: d
     if not np.all(np.isfinite(perr)):
         raise FitError(model, "the parameters are not determined by the data (singular covariance)")
     for k, v, lo_k, hi_k, e in zip(free, popt, lo, hi, perr, strict=True):
-        tol = 1e-6 * max(abs(v), 1e-30)
+        tol = 1e-4 * (hi_k - lo_k) if np.isfinite(hi_k - lo_k) else 1e-6 * max(abs(v), 1e-30)
         if (np.isfinite(lo_k) and v - lo_k <= tol) or (np.isfinite(hi_k) and hi_k - v <= tol):
             raise FitError(model, f"parameter {k} ran to its bound ({v:.4g}): the data do not determine it")
         if k in scales and e > abs(v):
@@ -157,8 +157,8 @@ def fit_lorentz(dt, y, fixed: Mapping[str, float] | None = None) -> FitResult:
     above = dt[y >= (base + top) / 2]
     B0 = max(float(np.ptp(above)), span / max(dt.size - 1, 1))
     p0 = {"y0": base, "A": (top - base) * B0, "B": B0, "tau": float(dt[np.argmax(y)])}
-    bounds = {"A": (0, np.inf), "B": (1e-9 * span, 100 * span),
-              "tau": (dt.min() - span, dt.max() + span)}
+    # a peak: its centre must lie within the data (a monotonic trend is not a Lorentzian)
+    bounds = {"A": (0, np.inf), "B": (1e-9 * span, 100 * span), "tau": (dt.min(), dt.max())}
     return _fit("lorentz", lorentz, dt, y, ["y0", "A", "B", "tau"], p0, bounds, fixed,
                 scales=("B",))
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from circuits.builders import device_sweep, lif_neuron
+from circuits.builders import dendrite, device_sweep, lif_neuron
 from circuits.netlist import HEADER, write
 from circuits.stimuli import PulseTrain, triangle
 from pyspice_models.nbox import NBOX, NbOxParams
@@ -26,6 +26,9 @@ def _decks() -> dict[str, str]:
     step = np.array([[0, 0], [49e-9, 0], [51e-9, 2.0], [349e-9, 2.0], [351e-9, 0.3], [650e-9, 0.3]])
     return {
         "lif_neuron.cir": write(lif_neuron(train=PulseTrain(), device=dev)),
+        "dendrite_fig3c.cir": write(dendrite(
+            trains=[PulseTrain(amplitude=0.9, n_pulses=10)] * 2, R=[5e3, 5e3], C_m=70e-12, idle="open",
+            device=dev, tail=0.3e-6, title="memspike two-input dendritic neuron (Fig. 3c, both inputs)")),
         "nbox_iv_sweep.cir": write(device_sweep(points=triangle(1.2, 10e-3, 1), R_s=10.0, device=dev,
                                                 tmax=2.5e-6, title="memspike NbOx I-V sweep (Fig. 2b)")),
         "nbox_switching.cir": write(device_sweep(points=step, R_s=100.0, device=dev, tmax=0.2e-9,

@@ -44,10 +44,23 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize("args, name", BAD, ids=[repr(a) for a, _ in BAD])
-def test_bad_parameters_exit_2(tmp_path, args, name):
+BAD_DENDRITE = [
+    (["--set", "idle_grounded=2"], "idle_grounded"),
+    (["--set", "R_2=0"], "R_2"),
+    (["--set", "delay=1e-2"], "delay"),
+    (["--set", "amplitude_1=0.9v"], "amplitude_1"),
+    (["--set", "R_L=1k"], "R_L"),
+]
+CASES = [("neuron", a, n) for a, n in BAD] + [("dendrite", a, n) for a, n in BAD_DENDRITE] + [
+    ("fig3h", ["--set", "interval_min=0.5u"], "interval_min"),
+    ("fig4", ["--set", "interval_io_max=2n", "--set", "interval_io_min=3n"], "interval_io_min"),
+]
+
+
+@pytest.mark.parametrize("exp, args, name", CASES, ids=[f"{e}:{a!r}" for e, a, _ in CASES])
+def test_bad_parameters_exit_2(tmp_path, exp, args, name):
     out = tmp_path / "out"
-    proc = memspike("run", "neuron", *args, "--out", str(out))
+    proc = memspike("run", exp, *args, "--out", str(out))
     assert proc.returncode == 2, proc.stderr
     err_lines = proc.stderr.splitlines()
     assert len(err_lines) == 1, proc.stderr

@@ -21,14 +21,17 @@ pytestmark = pytest.mark.ngspice
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_netlists_run_standalone(tmp_path):
+@pytest.mark.parametrize("name, sets", [("neuron", ["n_pulses=5"]),
+                                        ("dendrite", ["n_pulses=5", "delay=0.55u", "R_2=4k"])])
+def test_netlists_run_standalone(tmp_path, name, sets):
     out = tmp_path / "res"
     env = {**os.environ, "MPLBACKEND": "Agg", "MEMSPIKE_WORKERS": "1"}
-    proc = subprocess.run([sys.executable, "-m", "memspike.cli", "run", "neuron", "--set", "n_pulses=5",
+    args = [a for s in sets for a in ("--set", s)]
+    proc = subprocess.run([sys.executable, "-m", "memspike.cli", "run", name, *args,
                            "--out", str(out)], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=300, stdin=subprocess.DEVNULL)
     assert proc.returncode == 0, proc.stderr
-    doc = json.loads((out / "neuron.json").read_text())
+    doc = json.loads((out / f"{name}.json").read_text())
     assert doc["netlists"]
     (probe,) = doc["probes"].values()
     device = NbOxParams(**doc["parameters"]["device"])

@@ -244,7 +244,7 @@ class Fig3iParams(Params):
     R_1: float = param(4.75e3, "ohm", "a little below Fig. 3c's 5 kΩ so one input alone fires clearly "
                        "above the 0.3 MHz threshold (Supp. Fig. 8 used its own device)", lo=1, hi=1e8)
     R_2: float = param(4.75e3, "ohm", "equal to R_1: opposite inputs cancel at the node", lo=1, hi=1e8)
-    C_m: float = param(70e-12, "F", "as Fig. 3c", lo=1e-15, hi=1e-6)
+    C_m: float = param(70e-12, "F", "as Fig. 3c (same neuron)", lo=1e-15, hi=1e-6)
     threshold: float = param(0.3e6, "Hz", "Fig. 3i: output 1 above 0.3 MHz", lo=0, hi=1e9, lo_open=False)
 
 
