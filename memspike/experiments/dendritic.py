@@ -204,6 +204,8 @@ def _gate_rates(ctx, p, tag, R, C_m, idle):
 @dataclass(frozen=True, kw_only=True)
 class Fig3eParams(Fig3cParams):
     threshold: float = param(1.5e6, "Hz", "Fig. 3e: output 1 above 1.5 MHz", lo=0, hi=1e9, lo_open=False)
+    threshold_or: float = param(0.2e6, "Hz", "Fig. 3e text: OR from the same neuron with a threshold "
+                                "below one input's rate", lo=0, hi=1e9, lo_open=False)
 
 
 def _truth_figure(tt, title, paper_truth):
@@ -227,9 +229,13 @@ def fig3e(ctx) -> Outcome:
     """AND gate: logic 1 = 0.9 V on an input, logic 0 = not applied; output = rate above 1.5 MHz."""
     p = ctx.p
     rates_of = _gate_rates(ctx, p, "and", [p.R_1, p.R_2], p.C_m, "open")
-    tt = truth_table(rates_of, ((0.0, p.amplitude), (0.0, p.amplitude)), p.threshold)
-    res = {"truth": list(tt.outputs), **tt.as_dict(), "idle": "open"}
-    checks = [Check("AND truth table", [0, 0, 0, 1], list(tt.outputs), "exact", tt.implements("AND"))]
+    levels = ((0.0, p.amplitude), (0.0, p.amplitude))
+    tt = truth_table(rates_of, levels, p.threshold)
+    tt_or = truth_table(lambda pairs: tt.rates, levels, p.threshold_or)     # same runs, other threshold
+    res = {"truth": list(tt.outputs), **tt.as_dict(), "truth_or": list(tt_or.outputs), "idle": "open"}
+    checks = [Check("AND truth table", [0, 0, 0, 1], list(tt.outputs), "exact", tt.implements("AND")),
+              Check("OR with a lower threshold", [0, 1, 1, 1], list(tt_or.outputs), "exact",
+                    tt_or.implements("OR"))]
     fig = _truth_figure(tt, f"Fig. 3e AND: 0 / {p.amplitude:g} V inputs", (0, 0, 0, 1))
     return Outcome(res, checks, fig, ["The AND gate uses the circuit of Fig. 3c (same neuron, same inputs)."])
 
