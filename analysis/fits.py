@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.optimize import OptimizeWarning, curve_fit
@@ -49,6 +49,7 @@ class FitResult:
     n_points: int
     fixed: tuple[str, ...] = ()
     func: Callable = field(repr=False, compare=False, default=None)
+    warnings: tuple[str, ...] = ()   # fitted, but a parameter means less than its name suggests
 
     def __call__(self, *x):
         return self.func(*x, **self.params)
@@ -61,6 +62,7 @@ class FitResult:
         out["model"] = self.model
         if self.fixed:
             out["fixed"] = list(self.fixed)
+        out["warnings"] = list(self.warnings)
         return out
 
 
@@ -87,13 +89,17 @@ def _clean(model: str, n_free: int, *arrays) -> list[np.ndarray]:
 
 
 def _fit(model: str, func: Callable, x, y, names: list[str], p0: dict, bounds: dict,
-         fixed: Mapping[str, float] | None = None, scales: tuple[str, ...] = ()) -> FitResult:
+         fixed: Mapping[str, float] | None = None, scales: tuple[str, ...] = (),
+         locations: Mapping[str, float] | None = None) -> FitResult:
     """curve_fit over the free parameters in ``names``; ``fixed`` ones are held.
 
     ``x`` is one array, or a tuple of arrays passed to ``func`` as separate
     arguments. The fit is refused when a free parameter ends on a finite
     bound, or when a scale parameter (``scales``: widths, time constants) is
-    not known to better than 100 %: the data did not determine it.
+    not known to better than 100 %: the data did not determine it. Any other
+    parameter known no better than 100 % gets a warning in the result; a
+    location parameter (``locations``: name -> the data's span along its
+    axis, e.g. a peak's centre) gets one when its error exceeds half that span.
     """
     fixed = dict(fixed or {})
     unknown = set(fixed) - set(names)
@@ -130,6 +136,13 @@ def _fit(model: str, func: Callable, x, y, names: list[str], p0: dict, bounds: d
             raise FitError(model, f"parameter {k} ran to its bound ({v:.4g}): the data do not determine it")
         if k in scales and e > abs(v):
             raise FitError(model, f"parameter {k} = {v:.4g} +/- {e:.2g} is not determined by the data")
+    locations = dict(locations or {})
+    notes = []
+    for k, v, e in zip(free, popt, perr, strict=True):
+        if k in locations and e > locations[k] / 2:
+            notes.append(f"{k} = {v:.4g} +/- {e:.2g} is poorly determined (error > half the data's span)")
+        elif k not in locations and k not in scales and e > abs(v):
+            notes.append(f"{k} = {v:.4g} +/- {e:.2g} is poorly determined (error > 100 %)")
     params = {k: float(v) for k, v in zip(free, popt, strict=True)}
     params.update({k: float(v) for k, v in fixed.items()})
     stderr = {k: float(v) for k, v in zip(free, perr, strict=True)}
@@ -139,7 +152,11 @@ def _fit(model: str, func: Callable, x, y, names: list[str], p0: dict, bounds: d
     if not r2 > 0:
         raise FitError(model, f"the fit explains nothing (R^2 = {r2:.3g})")
     return FitResult(model, ordered, {k: stderr[k] for k in names}, r2,
-                     int(np.size(y)), tuple(k for k in names if k in fixed), func)
+                     int(np.size(y)), tuple(k for k in names if k in fixed), func, tuple(notes))
+
+
+def _with_warnings(fit: FitResult, extra: list[str]) -> FitResult:
+    return replace(fit, warnings=fit.warnings + tuple(extra)) if extra else fit
 
 
 # --------------------------------------------------------------------------- Eq. 1
@@ -159,8 +176,16 @@ def fit_lorentz(dt, y, fixed: Mapping[str, float] | None = None) -> FitResult:
     p0 = {"y0": base, "A": (top - base) * B0, "B": B0, "tau": float(dt[np.argmax(y)])}
     # a peak: its centre must lie within the data (a monotonic trend is not a Lorentzian)
     bounds = {"A": (0, np.inf), "B": (1e-9 * span, 100 * span), "tau": (dt.min(), dt.max())}
-    return _fit("lorentz", lorentz, dt, y, ["y0", "A", "B", "tau"], p0, bounds, fixed,
-                scales=("B",))
+    fit = _fit("lorentz", lorentz, dt, y, ["y0", "A", "B", "tau"], p0, bounds, fixed, scales=("B",),
+               locations={"tau": span})
+    extra = []
+    if fit.params["B"] > span:
+        extra.append(f"the width B = {fit.params['B']:.3g} exceeds the span of the data ({span:.3g}): the "
+                     "peak's wings are not in the data, so y0 is an extrapolated baseline, not a measured one")
+    if fit.params["y0"] < 0 <= y.min():
+        extra.append(f"the baseline y0 = {fit.params['y0']:.3g} is below zero for non-negative data: the "
+                     "curve does not flatten within the data (not Lorentzian wings)")
+    return _with_warnings(fit, extra)
 
 
 # --------------------------------------------------------------------------- Eqs. 2-4
@@ -188,8 +213,8 @@ def hill_gain(d, m, k0, k1, k2, k3, R_max, d50):
     """Eq. 4: the gain df/dd of Eq. 2 at drive ``d`` and modulation ``m``."""
     d = np.asarray(d, float)
     a = _a(m, k0, k1)
-    n = _n(m, k2, k3)
-    x = d * a / d50
+    n = np.maximum(_n(m, k2, k3), 1e-6)          # as in hill_io
+    x = np.clip(d * a, 0, None) / d50
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         # a n R d50^n (d a)^(n-1) / (d50^n + (d a)^n)^2, divided through by d50^(2n)
         g = a * n * R_max / d50 * x ** (n - 1) / (1 + x ** n) ** 2
@@ -234,7 +259,18 @@ def fit_gain_modulation(d, m, f, fixed: Mapping[str, float] | None = None) -> Fi
     p0 = {"k0": float(k0), "k1": k1, "k2": 0.0, "k3": 4.0, "R_max": R0, "d50": d50}
     bounds = {"k1": (0, np.inf), "k3": (1e-3, 1e3), "k2": (-1e3, 1e3), "R_max": (0, 10 * R0),
               "d50": (0, np.inf)}
-    return _fit("hill", hill_io, (d, m), f, ["k0", "k1", "k2", "k3", "R_max", "d50"], p0, bounds, fixed)
+    fit = _fit("hill", hill_io, (d, m), f, ["k0", "k1", "k2", "k3", "R_max", "d50"], p0, bounds, fixed)
+    extra = []
+    if fit.params["R_max"] > 1.5 * R0:
+        extra.append(f"R_max = {fit.params['R_max']:.3g} is far above the largest value ({R0:.3g}): "
+                     "the saturation is extrapolated")
+    outside = [float(lv) for lv in levels
+               if not d.min() <= half_max_drive(lv, **fit.params) <= d.max()]
+    if outside:
+        extra.append(f"the half-maximum drive lies outside the data for m = {outside}")
+    if np.any(_n(levels, fit.params["k2"], fit.params["k3"]) <= 0):
+        extra.append("the Hill coefficient n(m) is not positive for every m")
+    return _with_warnings(fit, extra)
 
 
 # --------------------------------------------------------------------------- Fig. 3d
@@ -259,7 +295,7 @@ def fit_surface(v1, v2, rate, fixed: Mapping[str, float] | None = None) -> FitRe
     p0 = {"R_max": R0, "c": 0.5, "v50": float(mid), "s": max(float(np.ptp(v)) / 10, 1e-3)}
     bounds = {"R_max": (0, 10 * R0), "c": (0, 1), "s": (1e-6, 10 * max(float(np.ptp(v)), 1e-3))}
     return _fit("surface", sigmoid_surface, (v1, v2), rate, ["R_max", "c", "v50", "s"], p0, bounds,
-                fixed, scales=("s",))
+                fixed, scales=("s",), locations={"v50": max(float(np.ptp(v)), 1e-3)})
 
 
 # --------------------------------------------------------------------------- Fig. 3h

@@ -114,6 +114,7 @@ def dendrite(*, trains, R, C_m: float = 30e-12, idle: str = "open", device: NbOx
         raise ParameterError("idle", idle, "one of " + ", ".join(IDLE_MODES))
     R = [check_range(f"R_{k + 1}", r, "ohm", lo=0, hi=1e9) for k, r in enumerate(R)]
     C_m = check_range("C_m", C_m, "F", lo=0, hi=1e-3)
+    tail = check_range("tail", tail, "s", lo=0, hi=1, lo_open=False)
     net = Netlist(title)
     net.subckts[NBOX.name] = NBOX.ngspice_subckt(device)
     stop = 0.0

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pyspice_models.params import Params, param
+from pyspice_models.params import ParameterError, Params, param
 
 from .format import spice_number
 
@@ -26,6 +26,14 @@ class PulseTrain(Params):
     n_pulses: int = param(20, "", "number of pulses", lo=1, hi=100000, lo_open=False, integer=True)
     delay: float = param(0.0, "s", "time of the first pulse's leading edge", lo=-1, hi=1, lo_open=False)
     edge: float = param(5e-9, "s", "rise and fall time", lo=0, hi=1e-3)
+
+    def _check_relations(self):
+        # a gap shorter than the edges would silently merge two pulses into one
+        if 0 < self.interval < self.edge:
+            raise ParameterError("interval", self.interval,
+                                 f"0 (back to back) or a gap >= edge = {self.edge:g} s")
+        if self.width < self.edge:
+            raise ParameterError("width", self.width, f"a width >= edge = {self.edge:g} s")
 
     @property
     def period(self) -> float:

@@ -41,7 +41,7 @@ NbOx requires.
 Calibration (one set for every figure). ``v_th`` = 0.77 V, inside the paper's
 0.8 +/- 0.05 V, because Fig. 3g-h fires the neuron with 0.8 V inputs through
 synaptic resistors: the node can only pass a threshold below the input. The
-incubation (t_d0 = 1 us at threshold, e-fold per 20 mV, 2 ns floor) is fast
+incubation (t_d0 = 1 us just above threshold, e-fold per 20 mV, 2 ns floor) is fast
 enough for Fig. 3c (1.6 MHz from two 0.9 V inputs, so the device must recover
 and re-fire within ~0.6 us at <= 0.13 V overdrive) and Supp. Fig. 3 (t_on < 50
 ns at a large step); with these, firing in the circuits of Figs. 2-4 is
@@ -74,7 +74,8 @@ class NbOxParams(Params):
     r_on: float = param(200.0, "ohm", "resistance of the fully formed filament", lo=1, hi=1e7)
     r_off: float = param(100e3, "ohm", "low-bias resistance of the off state", lo=10, hi=1e12)
     v_nl: float = param(0.30, "V", "Poole-Frenkel-like nonlinearity voltage of the off-state current", lo=0.01, hi=100)
-    t_d0: float = param(1e-6, "s", "incubation (delay) time at |V| = v_th", lo=1e-12, hi=1)
+    t_d0: float = param(1e-6, "s", "incubation (delay) time scale at |V| = v_th (the smooth threshold gate "
+                        "is half open there: the delay is ~2 t_d0 at v_th, t_d0 a few dv above)", lo=1e-12, hi=1)
     v_d: float = param(0.02, "V", "overdrive for an e-fold shorter delay", lo=1e-3, hi=10)
     t_min: float = param(2e-9, "s", "shortest incubation, at large overdrive (heating time of the film)",
                          lo=1e-13, hi=1e-3)

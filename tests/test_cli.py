@@ -53,7 +53,7 @@ BAD_DENDRITE = [
 ]
 CASES = [("neuron", a, n) for a, n in BAD] + [("dendrite", a, n) for a, n in BAD_DENDRITE] + [
     ("fig3h", ["--set", "interval_min=0.5u"], "interval_min"),
-    ("fig4", ["--set", "interval_io_max=2n", "--set", "interval_io_min=3n"], "interval_io_min"),
+    ("fig4", ["--set", "f_io_max=1.2meg"], "f_io_max"),
 ]
 
 

@@ -161,3 +161,21 @@ def test_r_squared():
     y = np.array([1.0, 2.0, 3.0])
     assert r_squared(y, y) == 1.0
     assert r_squared(y, np.full(3, 2.0)) == 0.0
+
+
+def test_warnings_flag_parameters_that_mean_less_than_their_names():
+    # a triangle is fitted, but the Lorentz width runs beyond the data and y0 is extrapolated
+    dt = np.linspace(-6.6, 6.6, 13)
+    counts = np.array([4, 5, 7, 8, 9, 10, 11, 10, 9, 8, 7, 5, 4])    # fig3l as simulated
+    fit = fit_lorentz(dt, counts)
+    assert fit.r2 > 0.95 and fit.params["y0"] < 0
+    assert any("below zero" in w for w in fit.warnings)
+    assert fit.as_dict()["warnings"] == list(fit.warnings)
+    # a clean Lorentzian raises no warning
+    clean = fit_lorentz(dt, lorentz(dt, 6, 10, 2, 0))
+    assert clean.warnings == ()
+    # IO curves that never reach half maximum inside the drives for one m are flagged
+    p = {"k0": 3.0, "k1": 0.5, "k2": 4.0, "k3": 3.0, "R_max": 9.0, "d50": 0.35}
+    D, M = np.meshgrid(np.linspace(0.1, 0.6, 10), [0.0, 0.5, 0.7])
+    fit = fit_gain_modulation(D.ravel(), M.ravel(), hill_io(D, M, **p).ravel(), fixed={"d50": 0.35})
+    assert any("outside the data" in w for w in fit.warnings)

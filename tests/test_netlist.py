@@ -282,3 +282,18 @@ def test_triangle(negative, n_cycles):
     assert np.count_nonzero(pts[:, 1] == 1.2) == n_cycles
     # peak at a quarter (bipolar) or half (unipolar) of each period
     assert pts[1, 0] == pytest.approx(period / legs)
+
+
+def test_gaps_shorter_than_edges_are_refused_not_merged():
+    from pyspice_models.params import ParameterError
+    with pytest.raises(ParameterError, match="interval"):
+        PulseTrain(interval=2e-9, edge=5e-9)
+    with pytest.raises(ParameterError, match="width"):
+        PulseTrain(width=1e-9, edge=5e-9)
+    # a 2 ns gap with 1 ns edges is a real gap: every pulse is its own rise
+    tr = PulseTrain(n_pulses=4, interval=2e-9, edge=1e-9)
+    v = tr.breakpoints()[:, 1]
+    assert sum(1 for a, b in zip(v, v[1:], strict=False) if a == 0 and b > 0) == 4
+    # back to back (interval 0) is one long pulse, by definition
+    v0 = PulseTrain(n_pulses=4, interval=0.0).breakpoints()[:, 1]
+    assert sum(1 for a, b in zip(v0, v0[1:], strict=False) if a == 0 and b > 0) == 1
