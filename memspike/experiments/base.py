@@ -13,6 +13,7 @@ overrides ``device.*`` explicitly.
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -96,7 +97,10 @@ class Context:
         self.probes: dict = {}
 
     def simulate(self, items: list[tuple[str, Netlist]]) -> list[Waveforms]:
-        """Write each ``(tag, netlist)`` as ``NAME/tag.cir`` and simulate them all."""
+        """Write each ``(tag, netlist)`` as ``NAME/tag.cir`` (ngspice) or ``NAME/tag.sim`` plus the
+        ``.va`` models it loads (VACASK), and simulate them all with the context's engine."""
+        if self.engine == "vacask":
+            return self._simulate_vacask(items)
         texts = []
         for tag, net in items:
             check_name(tag, "netlist tag")
@@ -108,6 +112,24 @@ class Context:
                 self.probes.setdefault(neuron, pr)
             texts.append(text)
         return simulate_many(texts, scheduler=self.scheduler)
+
+    def _simulate_vacask(self, items):
+        from concurrent.futures import ThreadPoolExecutor
+
+        from circuits import vacask
+
+        for tag, net in items:
+            check_name(tag, "netlist tag")
+            deck, va = vacask.render(net)
+            (self.staging / f"{tag}.sim").write_text(deck)
+            for name, text in va.items():
+                (self.staging / name).write_text(text)
+            self.netlists.append(f"{self.exp.name}/{tag}.sim")
+            for neuron, pr in net.probes.items():
+                self.probes.setdefault(neuron, pr)
+        # each run is its own VACASK process: threads are enough to keep the cores busy
+        with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
+            return list(pool.map(lambda item: vacask.simulate(item[1]), items))
 
     def spikes(self, wf: Waveforms, net: Netlist, neuron: str | None = None,
                device: NbOxParams | None = None, **kw) -> Spikes:

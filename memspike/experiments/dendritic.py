@@ -136,7 +136,7 @@ class DendriteParams(Params):
                                "(Fig. 4)", lo=0, hi=1, lo_open=False, integer=True)
 
 
-@register("dendrite", "Fig. 3a (generic)", DendriteParams)
+@register("dendrite", "Fig. 3a (generic)", DendriteParams, engines=("ngspice", "vacask"))
 def dendrite(ctx) -> Outcome:
     """Two-input NbOx neuron (Fig. 3a) with any amplitudes, polarity, delay and circuit."""
     p = ctx.p

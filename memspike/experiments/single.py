@@ -42,7 +42,7 @@ def _count_all(ctx, cases):
     return spikes, wfs, [net for _, net in items]
 
 
-@register("neuron", "Fig. 2d (generic)", NeuronParams)
+@register("neuron", "Fig. 2d (generic)", NeuronParams, engines=("ngspice", "vacask"))
 def neuron(ctx) -> Outcome:
     """Single LIF neuron (Fig. 2d) driven by a pulse train; any parameters."""
     p = ctx.p
