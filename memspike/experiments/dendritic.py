@@ -479,7 +479,11 @@ def fig3l(ctx) -> Outcome:
              "B = 2.15 µs) is y0 + A B/(4(dt - tau)^2 + B^2), used here.",
              "The simulated counts follow the overlap of the two trains (a one-pulse-per-period neuron), so the "
              "curve is closer to a triangle than to the paper's narrow Lorentzian (B = 2.15 µs); Eq. 1 still "
-             "fits it, with a width beyond the data.", *_fit_notes(lorentz=(fit, fit_doc))]
+             "fits it, with a width beyond the data.",
+             *([f"fitted Eq. 1: y0 = {fit.params['y0']:.3g}, A = {fit.params['A'] * 1e6:.3g} (count µs), "
+                f"B = {fit.params['B'] * 1e6:.3g} µs, tau = {fit.params['tau'] * 1e6:.2g} µs, R^2 = {fit.r2:.3f}; "
+                "paper: 6.04, 10.34, 2.15 µs, 0.05 µs"] if fit else []),
+             *_fit_notes(lorentz=(fit, fit_doc))]
     return Outcome(res, checks, fig, notes)
 
 
@@ -630,6 +634,9 @@ def fig4(ctx) -> Outcome:
         f"them the counts at the Fig. 4c drive would be {np.round(paper_pred, 1).tolist()} instead of the "
         "paper's own 0, 5, 8, 9, 9. They are reported (fit_paper) but are inconsistent with the figure.",
         "m shifts the IO curves to lower drive frequencies (input modulation, as the paper reads Fig. 4d).",
+        *([f"fitted Eqs. 2-3: k0 = {fit.params['k0']:.3g}, k1 = {fit.params['k1']:.3g}, k2 = {fit.params['k2']:.3g}, "
+           f"k3 = {fit.params['k3']:.3g}, R_max = {fit.params['R_max']:.3g}, d50 = 0.35 MHz (held), "
+           f"R^2 = {fit.r2:.3f}; paper: 1.11, 0.45, 100, 50, 9, 0.35 MHz"] if fit else []),
         *_fit_notes(hill=(fit, fit_doc)),
     ]
     return Outcome(res, checks, fig, notes)
