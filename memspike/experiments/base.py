@@ -128,7 +128,8 @@ class Context:
             for neuron, pr in net.probes.items():
                 self.probes.setdefault(neuron, pr)
         # each run is its own VACASK process: threads are enough to keep the cores busy
-        with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
+        workers = int(os.environ.get("MEMSPIKE_WORKERS", 0)) or (os.cpu_count() or 1)
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             return list(pool.map(lambda item: vacask.simulate(item[1]), items))
 
     def spikes(self, wf: Waveforms, net: Netlist, neuron: str | None = None,
@@ -178,6 +179,8 @@ def execute(name: str, out: Path, *, engine: str = "ngspice", sets: dict[str, st
         raise ParameterError("engine", engine, "one of " + ", ".join(ENGINES))
     if engine not in exp.engines:
         raise ParameterError("engine", engine, f"one of {', '.join(exp.engines)} for {name}")
+    if engine == "vacask" and scheduler:
+        raise ParameterError("scheduler", scheduler, "no scheduler with --engine vacask (it runs locally)")
     params, device = apply_overrides(exp, sets or {}, quick)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
