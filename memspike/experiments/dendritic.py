@@ -116,6 +116,13 @@ def _inputs_panel(ax, sp, wf, net, title):
     return ax_i
 
 
+def _fig3_idle():
+    """Fig. 3's convention, one parameter for every Fig. 3 experiment."""
+    return param(0, "", "an input not applied is disconnected (Fig. 3: a grounded one would clamp the node "
+                 "to at most V R_2/(R_1 + R_2); XOR needs each input to fire alone)", lo=0, hi=1,
+                 lo_open=False, integer=True)
+
+
 # --------------------------------------------------------------------------- generic
 @dataclass(frozen=True, kw_only=True)
 class DendriteParams(Params):
@@ -169,9 +176,7 @@ class Fig3cParams(Params):
     R_2: float = param(5e3, "ohm", "equal synapses, as Fig. 3c shows S1 and S2 alike", lo=1, hi=1e8)
     C_m: float = param(70e-12, "F", "Supp. Table 1 stand-in: sets the recharge time so that both inputs "
                        "give ~1.6 MHz", lo=1e-15, hi=1e-6)
-    idle_grounded: int = param(0, "", "an input not applied is disconnected (Fig. 3: a grounded one would "
-                               "clamp the node to at most V R_2/(R_1 + R_2); XOR needs each input to fire "
-                               "alone)", lo=0, hi=1, lo_open=False, integer=True)
+    idle_grounded: int = _fig3_idle()
 
 
 @register("fig3c", "Fig. 3b-c", Fig3cParams)
@@ -267,9 +272,7 @@ class Fig3iParams(Params):
     R_2: float = param(4.75e3, "ohm", "equal to R_1: opposite inputs cancel at the node", lo=1, hi=1e8)
     C_m: float = param(70e-12, "F", "as Fig. 3c (same neuron)", lo=1e-15, hi=1e-6)
     threshold: float = param(0.3e6, "Hz", "Fig. 3i: output 1 above 0.3 MHz", lo=0, hi=1e9, lo_open=False)
-    idle_grounded: int = param(0, "", "an input not applied is disconnected (Fig. 3: a grounded one would "
-                               "clamp the node to at most V R_2/(R_1 + R_2); XOR needs each input to fire "
-                               "alone)", lo=0, hi=1, lo_open=False, integer=True)
+    idle_grounded: int = _fig3_idle()
 
 
 @register("fig3i", "Fig. 3i, Supp. Fig. 8", Fig3iParams)
@@ -358,9 +361,7 @@ class Fig3hParams(Params):
                        "the synapses must be strong (small R) for the node to get there", lo=1, hi=1e8)
     R_2: float = param(1e3, "ohm", "equal synapses", lo=1, hi=1e8)
     C_m: float = param(50e-12, "F", "Supp. Table 1 stand-in: MHz-range firing as in Fig. 3g", lo=1e-15, hi=1e-6)
-    idle_grounded: int = param(0, "", "an input not applied is disconnected (Fig. 3: a grounded one would "
-                               "clamp the node to at most V R_2/(R_1 + R_2); XOR needs each input to fire "
-                               "alone)", lo=0, hi=1, lo_open=False, integer=True)
+    idle_grounded: int = _fig3_idle()
 
     def _check_relations(self):
         if not self.interval_min < self.interval_max:
@@ -424,9 +425,7 @@ class Fig3lParams(Params):
                        "inputs give ~11 spikes in 11 µs (Fig. 3k)", lo=1, hi=1e8)
     R_2: float = param(4.5e3, "ohm", "equal synapses", lo=1, hi=1e8)
     C_m: float = param(120e-12, "F", "Supp. Table 1 stand-in: sets the coincident-input count", lo=1e-15, hi=1e-6)
-    idle_grounded: int = param(0, "", "an input not applied is disconnected (Fig. 3: a grounded one would "
-                               "clamp the node to at most V R_2/(R_1 + R_2); XOR needs each input to fire "
-                               "alone)", lo=0, hi=1, lo_open=False, integer=True)
+    idle_grounded: int = _fig3_idle()
 
 
 @register("fig3l", "Fig. 3j-l", Fig3lParams, quick={"dt_step": 2.2e-6})
