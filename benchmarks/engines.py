@@ -41,7 +41,7 @@ def main(argv=None):
     thr = spike_threshold(NbOxParams())
     decks = _decks()
     simulate(write(next(iter(decks.values()))))          # load libngspice outside the timings
-    print(f"{'deck':24s} {'way':22s} {'s/run':>8s} {"speedup":>7s} {'spikes':>6s}")
+    print(f"{'deck':24s} {'way':22s} {'s/run':>8s} {'speedup':>7s} {'spikes':>6s}")
     for name, net in decks.items():
         text = write(net)
         rows = []
