@@ -107,7 +107,8 @@ def _fit(model: str, func: Callable, x, y, names: list[str], p0: dict, bounds: d
         raise FitError(model, f"cannot fix unknown parameter(s) {sorted(unknown)}; known: {names}")
     free = [k for k in names if k not in fixed]
     multi = isinstance(x, tuple)
-    xdata = np.vstack(x) if multi else x
+    if multi:
+        x = np.vstack(x)
 
     def f(xx, *vals):
         args = tuple(xx) if multi else (xx,)
@@ -117,7 +118,6 @@ def _fit(model: str, func: Callable, x, y, names: list[str], p0: dict, bounds: d
     hi = np.array([bounds.get(k, (-np.inf, np.inf))[1] for k in free], float)
     start = np.array([p0[k] for k in free], float)
     start = np.minimum(np.maximum(start, np.nextafter(lo, hi)), np.nextafter(hi, lo))
-    x = xdata
     with warnings.catch_warnings():
         warnings.simplefilter("error", OptimizeWarning)
         try:
@@ -130,28 +130,24 @@ def _fit(model: str, func: Callable, x, y, names: list[str], p0: dict, bounds: d
     perr = np.sqrt(np.clip(np.diag(pcov), 0, None))
     if not np.all(np.isfinite(perr)):
         raise FitError(model, "the parameters are not determined by the data (singular covariance)")
+    locations = dict(locations or {})
+    notes = []
     for k, v, lo_k, hi_k, e in zip(free, popt, lo, hi, perr, strict=True):
         tol = 1e-4 * (hi_k - lo_k) if np.isfinite(hi_k - lo_k) else 1e-6 * max(abs(v), 1e-30)
         if (np.isfinite(lo_k) and v - lo_k <= tol) or (np.isfinite(hi_k) and hi_k - v <= tol):
             raise FitError(model, f"parameter {k} ran to its bound ({v:.4g}): the data do not determine it")
         if k in scales and e > abs(v):
             raise FitError(model, f"parameter {k} = {v:.4g} +/- {e:.2g} is not determined by the data")
-    locations = dict(locations or {})
-    notes = []
-    for k, v, e in zip(free, popt, perr, strict=True):
         if k in locations and e > locations[k] / 2:
             notes.append(f"{k} = {v:.4g} +/- {e:.2g} is poorly determined (error > half the data's span)")
         elif k not in locations and k not in scales and e > abs(v):
             notes.append(f"{k} = {v:.4g} +/- {e:.2g} is poorly determined (error > 100 %)")
-    params = {k: float(v) for k, v in zip(free, popt, strict=True)}
-    params.update({k: float(v) for k, v in fixed.items()})
-    stderr = {k: float(v) for k, v in zip(free, perr, strict=True)}
-    stderr.update({k: 0.0 for k in fixed})
-    ordered = {k: params[k] for k in names}
     r2 = r_squared(y, yhat)
     if not r2 > 0:
         raise FitError(model, f"the fit explains nothing (R^2 = {r2:.3g})")
-    return FitResult(model, ordered, {k: stderr[k] for k in names}, r2,
+    values = {**dict(zip(free, popt.tolist(), strict=True)), **{k: float(v) for k, v in fixed.items()}}
+    errors = {**dict(zip(free, perr.tolist(), strict=True)), **{k: 0.0 for k in fixed}}
+    return FitResult(model, {k: values[k] for k in names}, {k: errors[k] for k in names}, r2,
                      int(np.size(y)), tuple(k for k in names if k in fixed), func, tuple(notes))
 
 

@@ -149,7 +149,7 @@ def render(net: Netlist) -> tuple[str, dict[str, str]]:
     return "\n".join(lines) + "\n", va
 
 
-def _vector_names(net: Netlist, raw_names) -> dict[str, str]:
+def _vector_names(raw_names) -> dict[str, str]:
     """Map VACASK's vector names to ngspice's (``mem`` -> ``v(mem)``, ``vsense:flow(br)`` -> ``i(vsense)``)."""
     out = {}
     for n in raw_names:
@@ -189,7 +189,7 @@ def simulate(net: Netlist, *, timeout: float = DEFAULT_TIMEOUT) -> Waveforms:
         t, vectors = read_raw(raw)
     if t.size == 0 or abs(t[-1] - net.tran[1]) > 1e-6 * net.tran[1]:
         raise SimulationError("VACASK stopped early", f"last time point {t[-1] if t.size else None}", deck)
-    names = _vector_names(net, vectors)
+    names = _vector_names(vectors)
     return Waveforms(t, {names[k]: v for k, v in vectors.items() if k in names}, log, {"engine": "vacask"})
 
 

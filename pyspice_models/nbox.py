@@ -67,7 +67,8 @@ from .params import ParameterError, Params, param
 
 @dataclass(frozen=True, kw_only=True)
 class NbOxParams(Params):
-    """Default: calibrated to Duan et al. 2020 (Vth ~0.8 V, Vhold ~0.6 V, t_on < 50 ns, t_off < 25 ns)."""
+    """Default: one set for every figure of Duan et al. 2020 (Vth 0.77 V within the paper's ~0.8 V, Vhold 0.6 V,
+    t_on < 50 ns, t_off < 25 ns); see the module docstring for the calibration."""
 
     v_th: float = param(0.77, "V", "quasi-static threshold voltage |V| for thermal runaway", lo=0.05, hi=10)
     v_hold: float = param(0.60, "V", "holding voltage |V| below which the filament dissolves", lo=0.01, hi=10)

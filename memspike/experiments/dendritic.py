@@ -37,6 +37,7 @@ from analysis.fits import (
     hill_gain,
     hill_io,
     lorentz,
+    r_squared,
     sigmoid_surface,
 )
 from analysis.logic import truth_table
@@ -75,6 +76,11 @@ def _run(ctx, cases, empty_duration: float = 0.0):
                                             tail=tail)))
     wfs = ctx.simulate(items)
     return [(ctx.spikes(wf, net), wf, net) for (_, net), wf in zip(items, wfs, strict=True)]
+
+
+def _duration(p) -> float:
+    """The stimulus duration of ``n_pulses`` periods: the denominator of every rate here."""
+    return p.n_pulses * (p.width + p.interval)
 
 
 def _span(trains) -> float:
@@ -150,7 +156,7 @@ def dendrite(ctx) -> Outcome:
     t1 = _train(p.amplitude_1, p, delay=max(0.0, -p.delay))
     t2 = _train(p.amplitude_2, p, delay=max(0.0, p.delay))
     trains = [t1, t2]
-    span = _span(trains) or p.n_pulses * (p.width + p.interval)
+    span = _span(trains) or _duration(p)
     ((sp, wf, net),) = _run(ctx, [("dendrite", trains, [p.R_1, p.R_2], p.C_m, _idle(p.idle_grounded))],
                             empty_duration=span)
     res = {"spike_count": sp.count, "spike_times": sp.times.tolist(), "rate": sp.count / span,
@@ -188,7 +194,7 @@ def fig3c(ctx) -> Outcome:
     cases = [(tag, [_train(v1, p), _train(v2, p)], [p.R_1, p.R_2], p.C_m, _idle(p.idle_grounded))
              for tag, (v1, v2) in combos.items()]
     runs = _run(ctx, cases)
-    dur = p.n_pulses * (p.width + p.interval)
+    dur = _duration(p)
     rates = {tag: sp.count / dur for tag, (sp, _, _) in zip(combos, runs, strict=True)}
     res = {"rate_s1": rates["s1"], "rate_s2": rates["s2"], "rate_both": rates["both"],
            "spike_count": {tag: sp.count for tag, (sp, _, _) in zip(combos, runs, strict=True)},
@@ -210,7 +216,7 @@ def fig3c(ctx) -> Outcome:
 
 def _gate_rates(ctx, p, tag, R, C_m, idle):
     """A ``rates_of`` for :func:`analysis.logic.truth_table` that simulates the dendrite."""
-    dur = p.n_pulses * (p.width + p.interval)
+    dur = _duration(p)
 
     def rates_of(pairs):
         cases = [(f"{tag}_{int(v1 != 0)}{int(v2 != 0)}", [_train(v1, p), _train(v2, p)], R, C_m, idle)
@@ -309,7 +315,7 @@ def fig3d(ctx) -> Outcome:
     cases = [(f"v1_{i}_v2_{j}", [_train(v1, p), _train(v2, p)], [p.R_1, p.R_2], p.C_m, _idle(p.idle_grounded))
              for i, v1 in enumerate(levels) for j, v2 in enumerate(levels)]
     runs = _run(ctx, cases)
-    dur = p.n_pulses * (p.width + p.interval)
+    dur = _duration(p)
     rate = np.array([sp.count / dur for sp, _, _ in runs]).reshape(p.n_levels, p.n_levels)
     V1, V2 = np.meshgrid(levels, levels, indexing="ij")
     fit, fit_doc = _fit_or_reason(fit_surface, V1.ravel(), V2.ravel(), rate.ravel())
@@ -443,7 +449,7 @@ def fig3l(ctx) -> Outcome:
     fit, fit_doc = _fit_or_reason(fit_lorentz, dts, counts)
     paper_curve = lorentz(dts, **PAPER_LORENTZ)
     res = {"dt": dts.tolist(), "spike_count": counts.tolist(), "fit": fit_doc,
-           "fit_paper": {**PAPER_LORENTZ, "r2_on_simulation": _r2(counts, paper_curve)},
+           "fit_paper": {**PAPER_LORENTZ, "r2_on_simulation": r_squared(counts, paper_curve)},
            "count_definition": "spikes over the whole run (both trains, from the first pulse to 0.3 µs after "
                                "the last); dt > 0: S1 first", "idle": _idle(p.idle_grounded)}
     checks = []
@@ -485,11 +491,6 @@ def fig3l(ctx) -> Outcome:
                 "paper: 6.04, 10.34, 2.15 µs, 0.05 µs"] if fit else []),
              *_fit_notes(lorentz=(fit, fit_doc))]
     return Outcome(res, checks, fig, notes)
-
-
-def _r2(y, yhat):
-    from analysis.fits import r_squared
-    return float(r_squared(y, yhat))
 
 
 # --------------------------------------------------------------------------- Fig. 4
@@ -579,7 +580,7 @@ def fig4(ctx) -> Outcome:
                               "fitted Eqs. 2-3; gain_empirical: the IO curve's slope between its 25 % and "
                               "75 % crossings of R_max (None where not inside the data)",
            "fit_paper": {**PAPER_HILL, "spike_count_at_fig4c_drive": paper_pred.tolist(),
-                         "r2_on_simulation": _r2(counts.ravel(), paper_io.ravel()),
+                         "r2_on_simulation": r_squared(counts.ravel(), paper_io.ravel()),
                          "hill_coefficient_n": (PAPER_HILL["k2"] * ms + PAPER_HILL["k3"]).tolist()},
            "frequency_definition": "drive frequency d = 1/(width + interval); S2 pulses aligned with S1's",
            "idle": idle}

@@ -20,17 +20,17 @@ from .base import Check, Outcome, register, within
 class IVParams(Params):
     v_peak: float = param(1.2, "V", "sweep to ±1.2 V, well past Vth as in Fig. 2b", lo=0.01, hi=20)
     period: float = param(10e-3, "s", "one bipolar cycle; quasi-static (>> incubation time t_d0)",
-                                lo=1e-7, hi=100)
+                          lo=1e-7, hi=100)
     n_cycles: int = param(10, "", "Fig. 2b: 10 cycles", lo=1, hi=1000, lo_open=False, integer=True)
     R_s: float = param(10.0, "ohm", "series resistance of contacts/instrument; << r_on so the "
-                             "on state stays above Vhold (no relaxation oscillation during the sweep)",
-                             lo=1e-3, hi=1e6)
+                       "on state stays above Vhold (no relaxation oscillation during the sweep)",
+                       lo=1e-3, hi=1e6)
     sigma_v: float = param(0.02, "", "cycle-to-cycle relative spread of v_th and v_hold (1 sigma)",
-                                 lo=0, hi=0.2, lo_open=False)
+                           lo=0, hi=0.2, lo_open=False)
     sigma_r: float = param(0.05, "", "cycle-to-cycle relative spread of r_on and r_off (1 sigma)",
-                                 lo=0, hi=0.5, lo_open=False)
+                           lo=0, hi=0.5, lo_open=False)
     seed: int = param(2020, "", "random seed of the cycle-to-cycle draws", lo=0, hi=2**31,
-                            lo_open=False, integer=True)
+                      lo_open=False, integer=True)
 
 
 @register("iv", "Fig. 2b", IVParams, quick={"n_cycles": 4})
@@ -92,14 +92,14 @@ def iv(ctx) -> Outcome:
 @dataclass(frozen=True, kw_only=True)
 class SwitchingParams(Params):
     v_high: float = param(2.0, "V", "step well above Vth: the incubation delay shrinks "
-                                "exponentially with overdrive (Supp. Fig. 3 used a large pulse)", lo=0.01, hi=20)
+                          "exponentially with overdrive (Supp. Fig. 3 used a large pulse)", lo=0.01, hi=20)
     v_low: float = param(0.3, "V", "read level below Vhold after the step, to see the current fall",
-                               lo=0, hi=20, lo_open=False)
+                         lo=0, hi=20, lo_open=False)
     t_high: float = param(300e-9, "s", "duration of the high step", lo=1e-9, hi=1e-3)
     t_low: float = param(300e-9, "s", "duration of the low level", lo=1e-9, hi=1e-3)
     edge: float = param(2e-9, "s", "pulse edges (fast pulse generator)", lo=1e-12, hi=1e-6)
     R_s: float = param(100.0, "ohm", "series resistance; keeps the on-state device above Vhold",
-                             lo=1e-3, hi=1e6)
+                       lo=1e-3, hi=1e6)
 
 
 @register("switching", "Supp. Fig. 3", SwitchingParams)

@@ -26,7 +26,7 @@ class NeuronParams(Params):
     width: float = param(1e-6, "s", "pulse width; Fig. 2e value", lo=1e-9, hi=1e-3)
     interval: float = param(0.1e-6, "s", "gap between pulses; Fig. 2e value", lo=0, hi=1e-3, lo_open=False)
     n_pulses: int = param(20, "", "number of pulses; Fig. 2e-f value", lo=1, hi=10000, lo_open=False,
-                                integer=True)
+                          integer=True)
     R_L: float = param(3.6e3, "ohm", "load resistor; Fig. 2f (Methods) value", lo=1, hi=1e8)
     C_m: float = param(30e-12, "F", "membrane capacitor; Fig. 2f (Methods) value", lo=1e-15, hi=1e-6)
 
