@@ -105,9 +105,12 @@ def _check_complete(wf: Waveforms, netlist: str, logtext: str) -> None:
 
 # --------------------------------------------------------------------------- library discovery
 def find_libngspice() -> str:
-    """Path of libngspice: ``NGSPICE_LIBRARY_PATH`` if set, else the system's library."""
+    """Path of libngspice: ``NGSPICE_LIBRARY_PATH`` if set (it must exist), else the system's library."""
     env = os.environ.get("NGSPICE_LIBRARY_PATH")
-    if env and Path(env).exists():
+    if env:
+        if not Path(env).is_file():
+            raise SimulationError(f"NGSPICE_LIBRARY_PATH={env}: no such file",
+                                  "point it at libngspice.so or unset it to use the system's library")
         return env
     for cand in ("/usr/lib/x86_64-linux-gnu/libngspice.so.0", "/usr/lib/aarch64-linux-gnu/libngspice.so.0",
                  "/usr/lib/libngspice.so.0", "/usr/local/lib/libngspice.so.0", "/usr/lib64/libngspice.so.0"):

@@ -12,7 +12,6 @@ from circuits.stimuli import PulseTrain
 from memspike.experiments import execute
 
 distributed = pytest.importorskip("distributed")
-pytestmark = pytest.mark.ngspice
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +22,7 @@ def cluster():
         yield c.scheduler_address
 
 
+@pytest.mark.ngspice
 def test_dask_runs_match_local_runs(cluster):
     texts = [write(lif_neuron(train=PulseTrain(amplitude=a, n_pulses=3))) for a in (0.5, 1.1, 1.3, -1.3)]
     remote = simulate_many(texts, scheduler=cluster)
@@ -32,6 +32,7 @@ def test_dask_runs_match_local_runs(cluster):
         assert np.allclose(r["i(vsense)"], loc["i(vsense)"])
 
 
+@pytest.mark.ngspice
 def test_experiment_on_dask_reports_the_same(cluster, tmp_path):
     remote = execute("fig3c", tmp_path / "remote", scheduler=cluster)
     local = execute("fig3c", tmp_path / "local")

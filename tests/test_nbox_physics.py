@@ -13,8 +13,6 @@ from circuits.stimuli import PulseTrain
 from memspike.experiments.base import spike_threshold
 from pyspice_models.nbox import NbOxParams
 
-pytestmark = pytest.mark.ngspice
-
 DEV = NbOxParams()
 THR = spike_threshold(DEV)
 
@@ -34,6 +32,7 @@ def test_spike_threshold_between_states():
     assert THR == pytest.approx(np.sqrt(i_off * i_on))
 
 
+@pytest.mark.ngspice
 def test_paper_default_fires_both_polarities():
     pos, wf_pos = _count(1.3)
     neg, wf_neg = _count(-1.3)
@@ -50,6 +49,7 @@ def test_paper_default_fires_both_polarities():
     assert wf_pos["v(mem)"].max() <= 1.3 + 1e-6
 
 
+@pytest.mark.ngspice
 def test_amplitude_below_threshold_never_fires():
     sp, wf = _count(0.5)
     assert sp.count == 0
@@ -59,6 +59,7 @@ def test_amplitude_below_threshold_never_fires():
     assert sp_neg.count == 0
 
 
+@pytest.mark.ngspice
 def test_more_drive_more_spikes():
     low, _ = _count(1.3, R_L=5.1e3)
     high, _ = _count(1.3, R_L=2.0e3)
@@ -79,6 +80,7 @@ def _find_leaky_setting():
     pytest.fail("no setting found where integration over pulses is needed to fire")
 
 
+@pytest.mark.ngspice
 def test_leak_long_intervals_lose_the_charge():
     amp, width, n_short = _find_leaky_setting()
     # long gaps: many membrane time constants and incubation cooling times
@@ -110,6 +112,7 @@ def _delay(v):
     return DEV.t_d0 * np.exp(-(v - DEV.v_th) / DEV.v_d)
 
 
+@pytest.mark.ngspice
 def test_latch_completes_both_ways():
     r_s = 10.0
     t_on = 50e-9 + max(1e-6, 5 * _delay(1.4))
@@ -125,6 +128,7 @@ def test_latch_completes_both_ways():
     assert abs(i_off) == pytest.approx(0.3 / DEV.off_resistance(0.3), rel=0.05)
 
 
+@pytest.mark.ngspice
 def test_latch_negative_polarity():
     r_s = 10.0
     t_on = 50e-9 + max(1e-6, 5 * _delay(1.4))
@@ -133,6 +137,7 @@ def test_latch_negative_polarity():
     assert abs(_at(wf, t_on + 1e-6 - 5e-9)) < 1e-4
 
 
+@pytest.mark.ngspice
 @pytest.mark.parametrize("where, stays_on", [("between", True), ("below", False)])
 def test_hold_between_vhold_and_vth(where, stays_on):
     # defaults: 0.7 V (between Vhold 0.6 and Vth 0.8) holds, 0.5 V releases
@@ -150,6 +155,7 @@ def test_hold_between_vhold_and_vth(where, stays_on):
         assert i_end == pytest.approx(v_low / DEV.off_resistance(v_low), rel=0.05)
 
 
+@pytest.mark.ngspice
 def test_below_threshold_step_never_switches():
     wf, _ = _step([(50e-9, (DEV.v_hold + DEV.v_th) / 2), (3e-6, None)])
     assert abs(_at(wf, 3e-6 - 5e-9)) < 1e-4

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,12 +13,10 @@ import pytest
 from analysis.spikes import detect_spikes
 from circuits.builders import lif_neuron
 from circuits.netlist import write
-from circuits.runner import SimulationError, Waveforms, failure_lines, read_raw, simulate
+from circuits.runner import SimulationError, Waveforms, failure_lines, find_libngspice, read_raw, simulate
 from circuits.stimuli import PulseTrain
 from memspike.experiments.base import spike_threshold
 from pyspice_models.nbox import NbOxParams
-
-pytestmark = pytest.mark.ngspice
 
 BACKENDS = ["shared", "subprocess"]
 
@@ -51,6 +50,7 @@ R1 a 0 abc
 """
 
 
+@pytest.mark.ngspice
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_simple_rc(backend):
     wf = simulate(RC_DECK, backend=backend)
@@ -70,6 +70,7 @@ def test_simple_rc(backend):
         wf["v(nosuch)"]
 
 
+@pytest.mark.ngspice
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_unknown_subckt_raises(backend):
     with pytest.raises(SimulationError) as ei:
@@ -80,6 +81,7 @@ def test_unknown_subckt_raises(backend):
     assert e.netlist == UNKNOWN_SUBCKT
 
 
+@pytest.mark.ngspice
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_non_converging_raises_with_ngspice_text(backend):
     with pytest.raises(SimulationError) as ei:
@@ -89,6 +91,7 @@ def test_non_converging_raises_with_ngspice_text(backend):
     assert ei.value.message                            # ngspice's own words are kept
 
 
+@pytest.mark.ngspice
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_bad_value_raises(backend):
     with pytest.raises(SimulationError) as ei:
@@ -96,6 +99,7 @@ def test_bad_value_raises(backend):
     assert "error" in ei.value.message.lower()
 
 
+@pytest.mark.ngspice
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_good_run_after_failure(backend):
     # a failed deck leaves nothing behind that breaks the next run
@@ -117,12 +121,14 @@ def test_failure_lines():
     assert failure_lines("Note: Unsupported Ngspice version 42") == []
 
 
+@pytest.mark.ngspice
 def test_si_suffix_in_tran():
     deck = "si suffix\nV1 a 0 DC 1\nR1 a 0 1k\n.tran 1n 10n\n.end\n"
     wf = simulate(deck, backend="subprocess")
     assert wf.time[-1] == pytest.approx(10e-9)
 
 
+@pytest.mark.ngspice
 def test_backends_agree_on_lif_neuron():
     net = lif_neuron(train=PulseTrain(n_pulses=5))
     text = write(net)
@@ -136,6 +142,7 @@ def test_backends_agree_on_lif_neuron():
     assert np.allclose(counts["shared"].times, counts["subprocess"].times, atol=5e-9)
 
 
+@pytest.mark.ngspice
 def test_read_raw_binary_and_ascii(tmp_path):
     exe = shutil.which("ngspice")
     deck = tmp_path / "rc.cir"
@@ -160,6 +167,15 @@ def test_read_raw_binary_and_ascii(tmp_path):
     assert np.allclose(np.interp(t_b, wf.time, wf["v(b)"]), v_b["v(b)"], atol=1e-6)
 
 
+def test_find_libngspice_refuses_a_missing_override(monkeypatch, tmp_path):
+    missing = tmp_path / "libngspice.so"
+    monkeypatch.setenv("NGSPICE_LIBRARY_PATH", str(missing))
+    with pytest.raises(SimulationError, match=re.escape(f"NGSPICE_LIBRARY_PATH={missing}: no such file")):
+        find_libngspice()
+    missing.write_bytes(b"")                      # an existing file is taken as given
+    assert find_libngspice() == str(missing)
+
+
 def test_read_raw_rejects_garbage(tmp_path):
     bad = tmp_path / "bad.raw"
     bad.write_text("Title: x\nNo. Variables: 1\n")
@@ -167,6 +183,7 @@ def test_read_raw_rejects_garbage(tmp_path):
         read_raw(bad)
 
 
+@pytest.mark.ngspice
 def test_shared_backend_survives_many_runs():
     tr = PulseTrain(n_pulses=1, width=0.2e-6, interval=0.05e-6)
     text = write(lif_neuron(train=tr, tail=0.05e-6))

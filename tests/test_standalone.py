@@ -16,11 +16,10 @@ from circuits.runner import read_raw
 from memspike.experiments.base import spike_threshold
 from pyspice_models.nbox import NbOxParams
 
-pytestmark = pytest.mark.ngspice
-
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.ngspice
 @pytest.mark.parametrize("name, sets", [("neuron", ["n_pulses=5"]),
                                         ("dendrite", ["n_pulses=5", "delay=0.55u", "R_2=4k"])])
 def test_netlists_run_standalone(tmp_path, name, sets):

