@@ -2,7 +2,9 @@
 
 Node names are deterministic; each builder's docstring draws its nodes.
 Every builder sets ``net.probes``: for each neuron, the vectors holding its
-membrane voltage (``v``) and device current (``i``).
+membrane voltage (``v``) and device current (``i``). Every element carries a
+comment saying what it is; the model ``.subckt`` keeps its class defaults and
+an instance lists only the device parameters that differ from them.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from pyspice_models.params import ParameterError, check_range
 
 from .netlist import Netlist
 from .stimuli import PulseTrain, pwl_spec
+
+NEURON = "NbOx threshold-switch neuron (subcircuit nbox_ts)"
+PROBE = "0 V source: the neuron's current probe, i(vsense)"
 
 
 def _timing(net: Netlist, tstop: float, tmax: float) -> None:
@@ -42,12 +47,12 @@ def lif_neuron(*, train: PulseTrain = PulseTrain(), R_L: float = 3.6e3, C_m: flo
     R_L = check_range("R_L", R_L, "ohm", lo=0, hi=1e9)
     C_m = check_range("C_m", C_m, "F", lo=0, hi=1e-3)
     net = Netlist(title)
-    net.subckts[NBOX.name] = NBOX.ngspice_subckt(device)
-    net.vsource("vin", "in", "0", pwl_spec(train.breakpoints()))
-    net.resistor("rl", "in", "mem", R_L)
-    net.capacitor("cm", "mem", "0", C_m)
-    net.instance("xn1", "mem", "sense", NBOX.name, device.as_dict())
-    net.vsource("vsense", "sense", "0", "DC 0")
+    net.subckts[NBOX.name] = NBOX.ngspice_subckt()
+    net.vsource("vin", "in", "0", pwl_spec(train.breakpoints()), comment="input pulse train (PWL), V")
+    net.resistor("rl", "in", "mem", R_L, comment="load resistor R_L")
+    net.capacitor("cm", "mem", "0", C_m, comment="membrane capacitor C_m")
+    net.instance("xn1", "mem", "sense", NBOX.name, device, comment=NEURON)
+    net.vsource("vsense", "sense", "0", "DC 0", comment=PROBE)
     net.save("v(in)", "v(mem)", "i(vsense)")
     net.probes = {"n1": {"v": "v(mem)", "i": "i(vsense)"}}
     _timing(net, train.delay + train.duration + tail, tmax)
@@ -70,11 +75,11 @@ def device_sweep(*, points: np.ndarray, R_s: float = 100.0, device: NbOxParams =
     """
     R_s = check_range("R_s", R_s, "ohm", lo=0, hi=1e9)
     net = Netlist(title)
-    net.subckts[NBOX.name] = NBOX.ngspice_subckt(device)
-    net.vsource("vin", "in", "0", pwl_spec(points))
-    net.resistor("rs", "in", "top", R_s)
-    net.instance("xd", "top", "sense", NBOX.name, device.as_dict())
-    net.vsource("vsense", "sense", "0", "DC 0")
+    net.subckts[NBOX.name] = NBOX.ngspice_subckt()
+    net.vsource("vin", "in", "0", pwl_spec(points), comment="applied voltage: sweep or steps (PWL), V")
+    net.resistor("rs", "in", "top", R_s, comment="series resistor R_s (instrument and contacts)")
+    net.instance("xd", "top", "sense", NBOX.name, device, comment="NbOx threshold-switch device (subcircuit nbox_ts)")
+    net.vsource("vsense", "sense", "0", "DC 0", comment="0 V source: the device's current probe, i(vsense)")
     net.save("v(in)", "v(top)", "i(vsense)")
     net.probes = {"device": {"v": "v(top)", "i": "i(vsense)"}}
     _timing(net, float(points[-1, 0]), tmax)
@@ -116,22 +121,25 @@ def dendrite(*, trains, R, C_m: float = 30e-12, idle: str = "open", device: NbOx
     C_m = check_range("C_m", C_m, "F", lo=0, hi=1e-3)
     tail = check_range("tail", tail, "s", lo=0, hi=1, lo_open=False)
     net = Netlist(title)
-    net.subckts[NBOX.name] = NBOX.ngspice_subckt(device)
+    net.subckts[NBOX.name] = NBOX.ngspice_subckt()
     stop = 0.0
     for k, (tr, r) in enumerate(zip(trains, R, strict=True), start=1):
         if tr is None and idle == "open":
             continue
-        spec = "DC 0" if tr is None else pwl_spec(tr.breakpoints())
-        net.vsource(f"v{k}", f"s{k}", "0", spec)
-        net.resistor(f"r{k}", f"s{k}", "mem", r)
+        if tr is None:
+            net.vsource(f"v{k}", f"s{k}", "0", "DC 0", comment=f"input S{k} not applied: held at 0 V")
+        else:
+            net.vsource(f"v{k}", f"s{k}", "0", pwl_spec(tr.breakpoints()),
+                        comment=f"input S{k}: pulse train (PWL), V")
+        net.resistor(f"r{k}", f"s{k}", "mem", r, comment=f"synaptic resistor R_{k} of input S{k}")
         net.save(f"v(s{k})")
         if tr is not None:
             stop = max(stop, tr.delay + tr.duration)
     if stop + tail <= 0:
         raise ValueError("dendrite: no input is applied; give a positive tail to set the run length")
-    net.capacitor("cm", "mem", "0", C_m)
-    net.instance("xn1", "mem", "sense", NBOX.name, device.as_dict())
-    net.vsource("vsense", "sense", "0", "DC 0")
+    net.capacitor("cm", "mem", "0", C_m, comment="membrane capacitor C_m")
+    net.instance("xn1", "mem", "sense", NBOX.name, device, comment=NEURON)
+    net.vsource("vsense", "sense", "0", "DC 0", comment=PROBE)
     net.save("v(mem)", "i(vsense)")
     net.probes = {"n1": {"v": "v(mem)", "i": "i(vsense)"}}
     _timing(net, stop + tail, tmax)

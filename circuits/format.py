@@ -1,7 +1,9 @@
 """Formatting and checking of every value that enters a netlist.
 
-Only two kinds of user-derived text ever reach a netlist: numbers, formatted
-here from validated floats, and names, which must match :data:`NAME_RE`.
+Only three kinds of user-derived text ever reach a netlist: numbers, formatted
+here from validated floats; names, which must match :data:`NAME_RE`; and
+comment text (:func:`check_comment`), one printable line that the writer
+always puts after ``* `` so it can never become a directive or an element.
 Anything else (newlines, ``.control``, ``shell``, quotes) is rejected.
 """
 
@@ -40,3 +42,10 @@ def check_name(name: str, what: str = "name") -> str:
     if not isinstance(name, str) or not NAME_RE.fullmatch(name):
         raise ParameterError(what, name, "a name of letters, digits and _ (up to 32, starting with a letter)")
     return name
+
+
+def check_comment(text: str, what: str = "comment") -> str:
+    """One line of free comment text: printable, no newline, tab or other control character."""
+    if not isinstance(text, str) or not text.isprintable():
+        raise ParameterError(what, text, "one line of printable text (no newline or control character)")
+    return text

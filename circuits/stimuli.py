@@ -86,10 +86,23 @@ def triangle(v_peak: float, period: float, n_cycles: int, negative: bool = True)
 
 
 def pwl_spec(points: np.ndarray) -> str:
-    """The value text of a PWL voltage source (numbers only)."""
-    pts = _clean(np.asarray(points, dtype=float))
-    body = " ".join(f"{spice_number(t)} {spice_number(v)}" for t, v in pts)
-    return f"PWL({body})"
+    """The value text of a PWL voltage source (numbers only).
+
+    Times are compared as written (12 significant digits): a breakpoint whose
+    written time does not exceed the previous one is dropped, like an exact
+    duplicate, so the written times are strictly increasing.
+    """
+    pts = np.asarray(points, dtype=float)
+    if pts.ndim != 2 or pts.shape[1] != 2 or not len(pts):
+        raise ValueError(f"PWL points must be a non-empty (N, 2) array, not shape {pts.shape}")
+    rows: list[tuple[str, str]] = []
+    last = -np.inf
+    for t, v in pts:
+        text = spice_number(t)
+        if float(text) > last:
+            rows.append((text, spice_number(v)))
+            last = float(text)
+    return "PWL(" + " ".join(f"{t} {v}" for t, v in rows) + ")"
 
 
 def _clean(pts: np.ndarray) -> np.ndarray:

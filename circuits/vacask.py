@@ -29,7 +29,7 @@ from pyspice_models.nbox import NBOX
 from pyspice_models.params import spice_number
 from pyspice_models.taox import TAOX
 
-from .format import check_name
+from .format import check_comment, check_name
 from .netlist import TITLE_RE, Netlist
 from .runner import DEFAULT_TIMEOUT, SimulationError, Waveforms, read_raw
 
@@ -79,8 +79,10 @@ def render(net: Netlist) -> tuple[str, dict[str, str]]:
     """VACASK deck text, and the Verilog-A files it loads (file name -> text).
 
     Every value is re-parsed as a number and every name checked (and kept
-    clear of VACASK's keywords), so nothing but numbers and our names reaches
-    the deck; the only control block is the one written here.
+    clear of VACASK's keywords), so nothing but numbers, our names and checked
+    one-line ``//`` comments (each element's) reaches the deck; the only
+    control block is the one written here. An instance's model card lists
+    only the parameters its ``X`` line sets; the ``.va`` holds the defaults.
     """
     if not TITLE_RE.fullmatch(net.title):
         raise ValueError(f"netlist title {net.title!r} has characters outside {TITLE_RE.pattern}")
@@ -95,6 +97,8 @@ def render(net: Netlist) -> tuple[str, dict[str, str]]:
     body = []
     for e in net.elements:
         name = _name(e.name, "element name")
+        if e.comment:
+            body.append(f"// {check_comment(e.comment, f'comment of {name}')}")
         nodes = "(" + " ".join(n if n == "0" else _name(n, "node name") for n in e.nodes) + ")"
         kind = name[0].lower()
         if kind == "r":
@@ -116,10 +120,13 @@ def render(net: Netlist) -> tuple[str, dict[str, str]]:
                 # a non-zero bias into nonsense there): every stimulus must start at 0 V
                 raise ValueError(f"source {name}: VACASK rendering needs every source at 0 V at t = 0")
         elif kind == "x":
-            model_name, _, params = e.value.partition(" params: ")
+            model_name, _, rest = e.value.partition(" ")
             model = MODELS.get(model_name)
             if model is None:
                 raise ValueError(f"instance {name}: no Verilog-A rendering for {model_name!r}")
+            if rest and not rest.startswith("params: "):
+                raise ValueError(f"instance {name}: expected 'params:' after {model_name}, not {rest[:20]!r}")
+            params = rest.removeprefix("params: ")
             allowed = set(model.params.names())
             pv = []
             for tok in params.split():

@@ -93,25 +93,33 @@ class CompactModel:
         return make(self.current), {s.name: make(s.ddt) for s in self.states}
 
     # ---------------------------------------------------------------- ngspice
-    def ngspice_subckt(self, p: Params | None = None) -> str:
+    def ngspice_subckt(self) -> str:
         """The model as an ngspice ``.subckt NAME p n params: ...`` text.
 
-        Default parameter values are those of ``p`` (or the class defaults);
-        every instance may override them with ``params:`` on its ``X`` line.
+        The defaults are always the parameter class defaults, each listed
+        before the ``.subckt`` line with its unit, meaning and allowed range;
+        an instance changes them with ``params:`` on its ``X`` line.
         """
         self._check_names()
-        p = p or self.params()
+        p = self.params()
         lines = [f"* {self.name}: {self.doc.splitlines()[0] if self.doc else ''}".rstrip()]
         for ref in self.references:
             lines.append(f"* ref: {ref}")
+        lines += [f"* pins: p, n (device current I flows from p through the device to n); "
+                  f"usage: Xname p n {self.name} [params: name=value ...]",
+                  "* parameters (name = default unit : meaning; allowed range):"]
+        for name, unit, doc, rng in p.table():
+            lines.append(f"* {name} = {spice_number(getattr(p, name))}{' ' + unit if unit else ''} : {doc}; {rng}")
         pv = " ".join(f"{k}={spice_number(v)}" for k, v in p.as_dict().items())
         lines.append(f".subckt {self.name} p n params: {pv}")
         vmap = {"V": "v(p,n)"}
         vmap.update({s.name: f"v({s.name})" for s in self.states})
+        lines.append("* each state is the voltage of an internal node: a B source drives ddt(state) into 1 F")
         for s in self.states:
             lines.append(f"* state {s.name} [{s.unit}]: {s.doc}")
             lines.append(f"C{s.name} {s.name} 0 1")
             lines.append(f"B{s.name} 0 {s.name} I={_sub(self.inline(s.ddt), vmap)}")
+        lines.append("* device current I(p, n)")
         lines.append(f"Bdev p n I={_sub(self.inline(self.current), vmap)}")
         lines.append(f".ends {self.name}")
         return "\n".join(lines) + "\n"

@@ -71,14 +71,24 @@ def check_value(name: str, value: Any, meta: dict) -> float:
     return int(v) if meta["integer"] else v
 
 
+SIGNIFICANT_DIGITS = 12
+
+
 def spice_number(value: float) -> str:
-    """A float as a plain SPICE number (repr precision, never NaN/inf)."""
+    """A float as a plain SPICE number of at most 12 significant digits (never NaN/inf).
+
+    Integers below 1e12 are written plain (``3600``), everything else with
+    ``%.12g`` (``2.0975e-06``, not the ``2.0975000000000002e-06`` of ``repr``).
+    Read back, a number differs from the float by at most 5e-12 relative, far
+    below any simulator tolerance; code that needs distinct values after
+    rounding (PWL breakpoints) compares the rendered numbers.
+    """
     v = float(value)
     if not math.isfinite(v):
         raise ParameterError("value", value, "a finite number")
-    if v == int(v) and abs(v) < 1e15:
+    if v == int(v) and abs(v) < 10**SIGNIFICANT_DIGITS:
         return str(int(v))
-    return repr(v)
+    return f"{v:.{SIGNIFICANT_DIGITS}g}"
 
 
 def check_range(name: str, value: Any, unit: str, *, lo: float | None = None, hi: float | None = None,
@@ -121,6 +131,11 @@ class Params:
 
     def as_dict(self) -> dict[str, float]:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    def non_defaults(self) -> dict[str, float]:
+        """The fields whose value, as written in a netlist, differs from the class default."""
+        default = type(self)()
+        return {k: v for k, v in self.as_dict().items() if spice_number(v) != spice_number(getattr(default, k))}
 
     @classmethod
     def table(cls) -> list[tuple[str, str, str, str]]:

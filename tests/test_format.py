@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
-from circuits.format import check_name, parse_si, spice_number
+from circuits.format import check_comment, check_name, parse_si, spice_number
 from pyspice_models.params import ParameterError
 
 
@@ -49,18 +50,50 @@ ROUND_TRIP = [0.0, 1.0, -1.0, 3.6e3, 30e-12, 1e-6, 1.2, 3.4e-11, 0.1, 1 / 3, -2 
               4e-9, 9.999999999999999e-06, -0.0, 8e-9, 2e-3]
 
 
+def _significant(text: str) -> int:
+    mantissa = re.split(r"[eE]", text.lstrip("+-"))[0].replace(".", "")
+    return len(mantissa.strip("0")) or 1
+
+
 @pytest.mark.parametrize("x", ROUND_TRIP, ids=repr)
 def test_spice_number_round_trips(x):
     s = spice_number(x)
-    assert float(s) == x
+    assert float(s) == pytest.approx(x, rel=5e-12, abs=0)
+    assert _significant(s) <= 12
+    assert spice_number(float(s)) == s                  # re-formatting our own text changes nothing
     assert "\n" not in s and " " not in s
     assert s.strip() == s
+
+
+@pytest.mark.parametrize("x, text", [
+    (2.0975000000000002e-06, "2.0975e-06"), (4.302500000000001e-06, "4.3025e-06"),
+    (2.2499999999999998e-05, "2.25e-05"), (0.1 + 0.2, "0.3"), (1 / 3, "0.333333333333"),
+    (9.999999999999999e-06, "1e-05"), (30e-12, "3e-11"), (1e12, "1e+12"), (1e15 + 2, "1e+15")])
+def test_spice_number_twelve_digits(x, text):
+    assert spice_number(x) == text
 
 
 def test_spice_number_integers_plain():
     assert spice_number(3600.0) == "3600"
     assert spice_number(0.0) == "0"
+    assert spice_number(-0.0) == "0"
     assert spice_number(-2) == "-2"
+    assert spice_number(100e3) == "100000"
+    assert spice_number(123456789012.0) == "123456789012"
+
+
+@pytest.mark.parametrize("text", ["input pulse train (PWL), V", "", ".control", "R_L = 3.6 kΩ : load",
+                                  "* nested star", "a; b $ c"])
+def test_check_comment_accepts(text):
+    assert check_comment(text) == text
+
+
+@pytest.mark.parametrize("text", ["a\n.control", "a\rb", "tab\there", "nul\x00", "esc\x1b[31m", "del\x7f",
+                                  "line\u2028sep", "trailing\n", None, 3, b"bytes"])
+def test_check_comment_rejects(text):
+    with pytest.raises(ParameterError) as ei:
+        check_comment(text, "header line")
+    assert ei.value.name == "header line"
 
 
 @pytest.mark.parametrize("x", [float("nan"), float("inf"), float("-inf")])
@@ -71,9 +104,8 @@ def test_spice_number_rejects_nonfinite(x):
 
 def test_spice_number_output_parses_back_through_parse_si():
     for x in ROUND_TRIP:
-        if x == 0 and math.copysign(1, x) < 0:
-            continue
-        assert parse_si("x", spice_number(x)) == x
+        s = spice_number(x)
+        assert parse_si("x", s) == float(s) == pytest.approx(x, rel=5e-12, abs=0)
 
 
 @pytest.mark.parametrize("name", ["mem", "R_L", "x1", "vsense", "A", "a" * 32, "n1_mem"])

@@ -12,6 +12,7 @@ from circuits.builders import device_sweep
 from circuits.netlist import write
 from pyspice_models.equations import FUNCTIONS
 from pyspice_models.nbox import NBOX, NbOxParams
+from pyspice_models.params import spice_number
 from pyspice_models.taox import TAOX, TaOxParams
 
 MODELS = [(NBOX, NbOxParams), (TAOX, TaOxParams)]
@@ -83,9 +84,23 @@ def test_ngspice_subckt_params_line(model, cls):
     assert ".control" not in text and "shell" not in text
 
 
-def test_ngspice_subckt_uses_given_params():
-    text = NBOX.ngspice_subckt(NbOxParams(v_th=0.9, v_hold=0.65))
-    assert " v_th=0.9 " in text and " v_hold=0.65 " in text
+def test_ngspice_subckt_defaults_are_the_class_defaults():
+    # no device's values can become the subcircuit's defaults: instances carry their differences
+    with pytest.raises(TypeError):
+        NBOX.ngspice_subckt(NbOxParams(v_th=0.9, v_hold=0.65))
+    assert " v_th=0.77 " in NBOX.ngspice_subckt()
+
+
+@pytest.mark.parametrize("model, cls", MODELS, ids=["nbox", "taox"])
+def test_ngspice_subckt_lists_parameters_with_units_and_meanings(model, cls):
+    lines = model.ngspice_subckt().splitlines()
+    head = next(k for k, ln in enumerate(lines) if ln.startswith(".subckt "))
+    p = cls()
+    for name, unit, doc, rng in cls.table():
+        value = spice_number(getattr(p, name))
+        line = f"* {name} = {value} {unit} : {doc}; {rng}" if unit else f"* {name} = {value} : {doc}; {rng}"
+        assert lines.index(line) < head, line
+    assert sum(bool(re.match(r"\* \w+ = ", ln)) for ln in lines[:head]) == len(cls.names())
 
 
 @pytest.mark.parametrize("model", [NBOX, TAOX], ids=["nbox", "taox"])

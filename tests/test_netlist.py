@@ -8,9 +8,9 @@ import re
 import numpy as np
 import pytest
 
-from circuits.builders import device_sweep, lif_neuron
+from circuits.builders import dendrite, device_sweep, lif_neuron
 from circuits.format import spice_number
-from circuits.netlist import HEADER, Netlist, write
+from circuits.netlist import HEADER, Element, Netlist, write
 from circuits.stimuli import PulseTrain, evaluate, pulses_to_pwl, pwl_spec, triangle
 from pyspice_models.nbox import NBOX, NbOxParams
 from pyspice_models.params import ParameterError
@@ -100,6 +100,163 @@ def test_device_params_reach_instance():
     text = write(lif_neuron(device=dev))
     inst = [ln for ln in _lines(text) if ln.lower().startswith("xn1 ")][0]
     assert "r_on=250" in inst.split()
+
+
+def _instance(text, name="xn1"):
+    return next(ln for ln in _lines(text) if ln.startswith(f"{name} "))
+
+
+def test_default_instance_has_no_params():
+    for net in (lif_neuron(), device_sweep(points=triangle(1.2, 1e-3, 1)),
+                dendrite(trains=[PulseTrain(n_pulses=2)] * 2, R=[5e3, 5e3])):
+        text = write(net)
+        inst = next(ln for ln in _lines(text) if ln.startswith("x"))
+        assert inst.split()[3:] == [NBOX.name], inst
+
+
+def test_modified_instance_lists_exactly_the_changed_fields():
+    dev = NbOxParams(v_th=0.8, r_on=250.0, tau_off=5e-9)
+    assert dev.non_defaults() == {"v_th": 0.8, "r_on": 250.0, "tau_off": 5e-9}
+    inst = _instance(write(lif_neuron(device=dev)))
+    assert inst == "xn1 mem sense nbox_ts params: v_th=0.8 r_on=250 tau_off=5e-09"
+    # a difference below the written precision is no difference
+    assert NbOxParams(v_th=0.77 * (1 + 1e-15)).non_defaults() == {}
+
+
+def test_subckt_always_holds_class_defaults():
+    dev = NbOxParams(v_th=0.9, v_hold=0.65)
+    for net in (lif_neuron(device=dev), device_sweep(points=triangle(1.2, 1e-3, 1), device=dev),
+                dendrite(trains=[PulseTrain(n_pulses=2)], R=[5e3], device=dev)):
+        assert net.subckts == {NBOX.name: NBOX.ngspice_subckt()}
+        head = next(ln for ln in _lines(write(net)) if ln.startswith(".subckt "))
+        assert " v_th=0.77 " in head and " v_hold=0.6 " in head
+
+
+def test_explicit_override_mapping_written_as_given():
+    net = Netlist("overrides")
+    net.instance("x1", "a", "0", NBOX.name, {"v_th": 0.77, "r_on": 250.0})
+    assert net.elements[0].value == "nbox_ts params: v_th=0.77 r_on=250"
+
+
+def _element_blocks(text):
+    """(preceding line, element line) for every element between '* circuit' and '* analysis'."""
+    lines = _lines(text)
+    body = lines[lines.index("* circuit") + 1: lines.index("* analysis") - 1]
+    return [(body[k - 1], ln) for k, ln in enumerate(body) if not ln.startswith(("*", "+"))]
+
+
+@pytest.mark.parametrize("net", [lif_neuron(), device_sweep(points=triangle(1.2, 1e-3, 1)),
+                                 dendrite(trains=[PulseTrain(n_pulses=2), None, PulseTrain(n_pulses=3)],
+                                          R=[5e3, 4e3, 3e3], idle="ground")], ids=["lif", "sweep", "dendrite"])
+def test_every_element_line_follows_a_comment(net):
+    blocks = _element_blocks(write(net))
+    assert len(blocks) == len(net.elements)
+    for before, line in blocks:
+        assert before.startswith("* ") and len(before) > 4, (before, line)
+
+
+def test_builder_comments_say_what_each_element_is():
+    net = dendrite(trains=[PulseTrain(n_pulses=2), None], R=[5e3, 4e3], idle="ground")
+    c = {e.name: e.comment for e in net.elements}
+    assert c["r1"] == "synaptic resistor R_1 of input S1"
+    assert c["v2"] == "input S2 not applied: held at 0 V"
+    assert c["cm"] == "membrane capacitor C_m"
+    assert c["xn1"] == "NbOx threshold-switch neuron (subcircuit nbox_ts)"
+    assert c["vsense"] == "0 V source: the neuron's current probe, i(vsense)"
+    c = {e.name: e.comment for e in lif_neuron().elements}
+    assert c["vin"] == "input pulse train (PWL), V" and c["rl"] == "load resistor R_L"
+
+
+# --------------------------------------------------------------------------- header and comments
+def test_header_after_title_and_generated_line():
+    net = lif_neuron(train=PulseTrain(n_pulses=1))
+    net.header = ["a LIF neuron", "R_L = 3600 ohm : load resistor", ".control", ".endc", "", "  indented"]
+    lines = _lines(write(net))
+    assert lines[:8] == [net.title, HEADER, "* a LIF neuron", "* R_L = 3600 ohm : load resistor",
+                         "* .control", "* .endc", "*", "*   indented"]
+    assert not any(ln.lstrip().lower().startswith((".control", ".endc")) for ln in lines)
+
+
+@pytest.mark.parametrize("line", ["x\n.control", "x\r.control", "\n.endc", "tab\tline", "bell\x07", "x\u2028y", 3])
+def test_header_line_injection_rejected(line):
+    net = lif_neuron(train=PulseTrain(n_pulses=1))
+    net.header = ["fine", line]
+    with pytest.raises(ParameterError):
+        write(net)
+    net.header = []
+    net.comments = [line]
+    with pytest.raises(ParameterError):
+        write(net)
+
+
+@pytest.mark.parametrize("comment", ["x\n.control", "x\rshell ls", "nul\x00"])
+def test_element_comment_injection_rejected(comment):
+    net = Netlist("comments")
+    with pytest.raises(ParameterError):
+        net.resistor("r1", "a", "0", 1.0, comment=comment)
+    assert net.elements == []
+    net.elements.append(Element("r1", ("a", "0"), "1", comment))       # built by hand: caught when written
+    with pytest.raises(ParameterError):
+        write(net)
+
+
+@pytest.mark.ngspice
+@pytest.mark.parametrize("backend", ["shared", "subprocess"])
+def test_header_and_comments_are_inert_in_ngspice(backend):
+    from circuits.runner import simulate
+
+    net = lif_neuron(train=PulseTrain(n_pulses=2))
+    net.header = [".control", "shell touch pwned", ".endc", "width = 1 µs : Ω ± unicode is fine"]
+    wf = simulate(write(net), backend=backend)
+    assert wf.time[-1] == pytest.approx(net.tran[1], rel=1e-9)
+    assert wf["i(vsense)"].max() > 1e-4                                 # it ran, and it spiked
+
+
+# --------------------------------------------------------------------------- numbers
+def _too_precise(text):
+    """Numbers with more than 12 significant digits in ``text``."""
+    out = []
+    for m in re.finditer(r"(?<![\w.])[-+]?(\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?", text):
+        if len(m.group(1).replace(".", "").strip("0")) > 12:
+            out.append(m.group(0))
+    return out
+
+
+def test_no_number_has_more_than_twelve_digits():
+    awkward = PulseTrain(width=1e-6 / 3, interval=0.1e-6 / 7, n_pulses=30, delay=1e-7 / 3)
+    nets = [lif_neuron(train=awkward, R_L=1e4 / 3, C_m=1e-10 / 3, device=NbOxParams(r_on=200 / 3 + 100)),
+            device_sweep(points=triangle(1.2, 1e-3 / 3, 3)),
+            dendrite(trains=[awkward, PulseTrain(amplitude=0.1 + 0.2, n_pulses=7)], R=[1e4 / 3, 2e4 / 7])]
+    for net in nets:
+        text = write(net)
+        assert _too_precise(text) == [], net.title
+    assert _too_precise("x 2.0975000000000002e-06 1234567890123 0.1") == ["2.0975000000000002e-06", "1234567890123"]
+
+
+def test_pwl_times_strictly_increasing_after_rounding():
+    t = 1e-6
+    pts = np.array([[0, 0], [t, 1], [t * (1 + 1e-14), 2], [t * (1 + 1e-10), 3], [2 * t, 0]])
+    spec = pwl_spec(pts)
+    assert spec == "PWL(0 0 1e-06 1 1.0000000001e-06 3 2e-06 0)"
+    times = [float(x) for x in spec[4:-1].split()[0::2]]
+    assert np.all(np.diff(times) > 0)
+    with pytest.raises(ValueError):
+        pwl_spec(np.zeros((0, 2)))
+
+
+def test_long_pwl_written_on_continuation_lines():
+    net = lif_neuron(train=PulseTrain(n_pulses=6))
+    lines = _lines(write(net))
+    k = next(i for i, ln in enumerate(lines) if ln.startswith("vin "))
+    group = [lines[k]] + [ln for ln in lines[k + 1:k + 20] if ln.startswith("+ ")]
+    assert len(group) == 1 + 6 and group[0] == "vin in 0 PWL(0 0"
+    assert all(len(ln.split()) in (7, 9) for ln in group[1:])     # "+" and one pulse: up to four (t, v) pairs
+    joined = " ".join([group[0]] + [ln[2:] for ln in group[1:]])
+    spec = next(e.value for e in net.elements if e.name == "vin")
+    assert joined == f"vin in 0 {spec}"
+    short = Netlist("short")
+    short.vsource("v1", "a", "0", "PWL(0 0 1e-06 1)")
+    assert "v1 a 0 PWL(0 0 1e-06 1)\n" in write(short)
 
 
 def test_duplicate_element_rejected():

@@ -122,7 +122,7 @@ def _taox_netlist(train, w0):
     net = Netlist("memspike TaOx set train")
     net.subckts[TAOX.name] = TAOX.ngspice_subckt()
     net.vsource("vin", "in", "0", pwl_spec(train.breakpoints()))
-    net.instance("x1", "in", "0", TAOX.name, P.as_dict())
+    net.instance("x1", "in", "0", TAOX.name, P)
     net.ics = {"x1.w": w0}
     net.save("v(in)", "v(x1.w)", "i(vin)")
     net.tran = (1e-9, train.duration, 5e-9)

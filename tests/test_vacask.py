@@ -77,8 +77,13 @@ def test_render_maps_every_element():
     assert "r1 (s1 mem) resistor r=5000" in lines and "r2 (s2 mem) resistor r=5000" in lines
     assert "cm (mem 0) capacitor c=7e-11" in lines and "vsense (sense 0) vsource dc=0" in lines
     assert "xn1 (mem sense) m_xn1" in lines
-    card = next(ln for ln in lines if ln.startswith("model m_xn1 nbox_ts "))
-    assert all(f" {k}=" in card for k in NbOxParams.names())
+    # a default device's card sets nothing: the .va holds the class defaults
+    assert "model m_xn1 nbox_ts" in lines
+    assert "nbox_ts" in va["nbox_ts.va"] and "parameter real v_th = 0.77;" in va["nbox_ts.va"]
+    # each element keeps its comment, on the line before it
+    assert lines[lines.index("xn1 (mem sense) m_xn1") - 1] == "// NbOx threshold-switch neuron (subcircuit nbox_ts)"
+    changed, _ = vacask.render(lif_neuron(train=PulseTrain(n_pulses=1), device=NbOxParams(v_th=0.8, r_on=250.0)))
+    assert "model m_xn1 nbox_ts v_th=0.8 r_on=250" in changed.splitlines()
     # one control block, ours
     assert [ln.strip() for ln in lines].count("control") == 1 and lines[-1] == "endc"
     bad = Netlist("bad")
@@ -133,11 +138,16 @@ def test_user_text_cannot_reach_a_vacask_deck():
     named.tran = (1e-9, 1e-6, 1e-9)
     with pytest.raises(ValueError, match="keyword"):
         vacask.render(named)
-    bad_param = lif_neuron(train=PulseTrain(n_pulses=1))
+    bad_param = lif_neuron(train=PulseTrain(n_pulses=1), device=NbOxParams(r_on=250.0))
     x = next(e for e in bad_param.elements if e.name == "xn1")
     bad_param.elements[bad_param.elements.index(x)] = type(x)("xn1", x.nodes, x.value + " evil=1")
     with pytest.raises(ValueError, match="not a parameter"):
         vacask.render(bad_param)
+    no_params = lif_neuron(train=PulseTrain(n_pulses=1))          # a default device: the model name alone
+    x = next(e for e in no_params.elements if e.name == "xn1")
+    no_params.elements[no_params.elements.index(x)] = type(x)("xn1", x.nodes, x.value + " evil=1")
+    with pytest.raises(ValueError, match="expected 'params:'"):
+        vacask.render(no_params)
     biased = Netlist("biased")
     biased.vsource("v1", "a", "0", "DC 1")
     biased.resistor("r1", "a", "0", 1e3)
@@ -203,7 +213,7 @@ def test_taox_verilog_a_agrees_with_ngspice(amp):
     net = Netlist("memspike TaOx train")
     net.subckts[TAOX.name] = TAOX.ngspice_subckt()
     net.vsource("vin", "in", "0", pwl_spec(tr.breakpoints()))
-    net.instance("x1", "in", "0", TAOX.name, p.as_dict())
+    net.instance("x1", "in", "0", TAOX.name, p)
     net.ics = {"x1.w": 0.0}
     net.save("v(in)", "i(vin)")
     net.tran = (1e-9, tr.duration, 5e-9)
