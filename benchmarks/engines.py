@@ -19,7 +19,6 @@ from circuits.executor import simulate_many
 from circuits.netlist import write
 from circuits.runner import simulate
 from circuits.stimuli import PulseTrain
-from memspike.experiments.base import spike_threshold
 from pyspice_models.nbox import NbOxParams
 
 
@@ -38,7 +37,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=4, help="runs of each deck per way (default 4)")
     args = ap.parse_args(argv)
-    thr = spike_threshold(NbOxParams())
+    thr = NbOxParams().spike_current()
     decks = _decks()
     simulate(write(next(iter(decks.values()))))          # load libngspice outside the timings
     print(f"{'deck':24s} {'way':22s} {'s/run':>8s} {'speedup':>7s} {'spikes':>6s}")

@@ -18,21 +18,34 @@ NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
 
 _SUFFIX = {"t": 1e12, "g": 1e9, "meg": 1e6, "k": 1e3, "m": 1e-3, "u": 1e-6,
            "n": 1e-9, "p": 1e-12, "f": 1e-15}
-_NUMBER = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(meg|[tgkmunpf])?$", re.IGNORECASE)
+_NUMBER = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(meg|[tgkmunpf])?([A-Za-z]*)$", re.IGNORECASE)
+# unit names a user may write after the scale factor, as ngspice allows (30pF, 3.6kOhm, 1us)
+UNIT_NAMES = {"V": ("v", "volt", "volts"), "A": ("a", "amp", "amps"), "s": ("s", "sec"),
+              "F": ("f",), "ohm": ("ohm", "ohms"), "Hz": ("hz",), "W": ("w",), "J": ("j",),
+              "H": ("h",)}
 
 
-def parse_si(name: str, text: str) -> float:
-    """Parse ``3.6k``, ``30p``, ``1u``, ``1.2``, ``3.4e-11``; reject anything else.
+def parse_si(name: str, text: str, unit: str | None = None) -> float:
+    """Parse ``3.6k``, ``30p``, ``1u``, ``1.2``, ``3.4e-11``, optionally with the parameter's
+    unit after the scale factor (``30pF``, ``3.6kOhm``, ``1us``, ``2meg``); reject anything else.
 
-    Raises :class:`ParameterError` naming ``name``.
+    ``unit`` is the parameter's unit (``"F"``, ``"ohm"``, ...): a unit name written by the
+    user must be that one. As in SPICE, the scale comes first: ``1F`` is one femto, ``1mF``
+    one milli. Raises :class:`ParameterError` naming ``name``.
     """
-    allowed = "an SI number such as 3.6k, 30p, 1u, 1.2 or 3.4e-11"
+    names = UNIT_NAMES.get(unit or "", ())
+    allowed = "an SI number such as 3.6k, 30p, 1u, 1.2 or 3.4e-11" + (
+        f", optionally followed by its unit {unit}" if names else "")
     if not isinstance(text, str) or len(text) > 40:
         raise ParameterError(name, text, allowed)
-    m = _NUMBER.match(text.strip()) if text == text.strip() else None
+    m = _NUMBER.match(text) if text == text.strip() else None
     if not m:
         raise ParameterError(name, text, allowed)
-    v = float(m.group(1)) * (_SUFFIX[m.group(2).lower()] if m.group(2) else 1.0)
+    number, scale, word = m.groups()
+    if word and word.lower() not in names:
+        # "1F": F is femto in SPICE; "1Farad" etc. is refused rather than guessed
+        raise ParameterError(name, text, allowed)
+    v = float(number) * (_SUFFIX[scale.lower()] if scale else 1.0)
     if not math.isfinite(v):
         raise ParameterError(name, text, allowed)
     return v

@@ -103,6 +103,13 @@ class NbOxParams(Params):
             raise ParameterError("tau_trig", self.tau_trig,
                                  f"a finite number <= tau_on/4 = {self.tau_on / 4:g} s (the latch must commit first)")
 
+    def spike_current(self) -> float:
+        """Current (A) that separates a spike from the off state: the geometric mean of the
+        largest off current (at v_th) and the on current at v_hold, decades apart."""
+        i_off = self.v_th / self.off_resistance(self.v_th)
+        i_on = self.v_hold / self.r_on
+        return float(np.sqrt(i_off * i_on))
+
     def off_resistance(self, v: float) -> float:
         """Chord resistance V/I of the off state at voltage ``v`` (ohm)."""
         return float(self.r_off * (v / self.v_nl) / np.sinh(v / self.v_nl)) if v else self.r_off

@@ -38,6 +38,16 @@ def param(default: float, unit: str, doc: str, *, lo: float | None = None,
         "integer": integer})
 
 
+def again(default: float, doc: str):
+    """Redeclare a field of a parent parameter class with a new default and reason.
+
+    Unit, range and kind come from the parent's field of the same name (see
+    :meth:`Params.__init_subclass__`), so shared stimulus and circuit fields are
+    declared once and each figure only says what it uses and why.
+    """
+    return dataclasses.field(default=default, metadata={"inherit": True, "doc": doc})
+
+
 def describe_range(meta: dict) -> str:
     lo, hi = meta["lo"], meta["hi"]
     unit = f" {meta['unit']}" if meta["unit"] else ""
@@ -100,6 +110,19 @@ def check_range(name: str, value: Any, unit: str, *, lo: float | None = None, hi
 @dataclass(frozen=True, kw_only=True)
 class Params:
     """Base of every parameter set: validates each field on construction."""
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        # fields declared with again(): unit and range from the nearest parent that declares them
+        for name, value in list(vars(cls).items()):
+            if not (isinstance(value, dataclasses.Field) and value.metadata.get("inherit")):
+                continue
+            parent = next((f for base in cls.__mro__[1:] if dataclasses.is_dataclass(base)
+                           for f in dataclasses.fields(base) if f.name == name), None)
+            if parent is None:
+                raise TypeError(f"{cls.__name__}.{name}: again() needs a parent field of that name")
+            meta = {**parent.metadata, "doc": value.metadata["doc"]}
+            setattr(cls, name, dataclasses.field(default=value.default, metadata=meta))
 
     def __post_init__(self):
         for f in dataclasses.fields(self):

@@ -10,12 +10,11 @@ from circuits.builders import dendrite
 from circuits.executor import simulate_many
 from circuits.netlist import write
 from circuits.stimuli import PulseTrain
-from memspike.experiments.base import spike_threshold
 from pyspice_models.nbox import NbOxParams
 from pyspice_models.params import ParameterError
 
 DEV = NbOxParams()
-THR = spike_threshold(DEV)
+THR = DEV.spike_current()
 C_M = 70e-12
 
 

@@ -10,11 +10,10 @@ from circuits.builders import device_sweep, lif_neuron
 from circuits.netlist import write
 from circuits.runner import simulate
 from circuits.stimuli import PulseTrain
-from memspike.experiments.base import spike_threshold
 from pyspice_models.nbox import NbOxParams
 
 DEV = NbOxParams()
-THR = spike_threshold(DEV)
+THR = DEV.spike_current()
 
 
 def _count(amplitude, width=1e-6, interval=0.1e-6, n_pulses=10, R_L=3.6e3, C_m=30e-12, device=DEV):
@@ -22,7 +21,7 @@ def _count(amplitude, width=1e-6, interval=0.1e-6, n_pulses=10, R_L=3.6e3, C_m=3
     net = lif_neuron(train=tr, R_L=R_L, C_m=C_m, device=device)
     wf = simulate(write(net))
     assert wf.time[-1] == pytest.approx(net.tran[1], rel=1e-6)
-    return detect_spikes(wf.time, wf[net.probes["n1"]["i"]], spike_threshold(device)), wf
+    return detect_spikes(wf.time, wf[net.probes["n1"]["i"]], device.spike_current()), wf
 
 
 def test_spike_threshold_between_states():

@@ -15,7 +15,6 @@ from circuits.builders import lif_neuron
 from circuits.netlist import write
 from circuits.runner import SimulationError, Waveforms, failure_lines, find_libngspice, read_raw, simulate
 from circuits.stimuli import PulseTrain
-from memspike.experiments.base import spike_threshold
 from pyspice_models.nbox import NbOxParams
 
 BACKENDS = ["shared", "subprocess"]
@@ -132,7 +131,7 @@ def test_si_suffix_in_tran():
 def test_backends_agree_on_lif_neuron():
     net = lif_neuron(train=PulseTrain(n_pulses=5))
     text = write(net)
-    thr = spike_threshold(NbOxParams())
+    thr = NbOxParams().spike_current()
     counts = {}
     for backend in BACKENDS:
         wf = simulate(text, backend=backend)

@@ -13,7 +13,6 @@ import pytest
 
 from analysis.spikes import detect_spikes
 from circuits.runner import read_raw
-from memspike.experiments.base import spike_threshold
 from pyspice_models.nbox import NbOxParams
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +33,7 @@ def test_netlists_run_standalone(tmp_path, name, sets):
     assert doc["netlists"]
     (probe,) = doc["probes"].values()
     device = NbOxParams(**doc["parameters"]["device"])
-    thr = spike_threshold(device)
+    thr = device.spike_current()
     exe = shutil.which("ngspice")
     for k, rel in enumerate(doc["netlists"]):
         run_dir = tmp_path / f"run{k}"

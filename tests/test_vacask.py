@@ -18,11 +18,10 @@ from circuits.builders import dendrite, lif_neuron
 from circuits.netlist import Netlist, write
 from circuits.runner import SimulationError, read_raw, simulate
 from circuits.stimuli import PulseTrain
-from memspike.experiments.base import spike_threshold
 from pyspice_models.nbox import NbOxParams
 
 DEV = NbOxParams()
-THR = spike_threshold(DEV)
+THR = DEV.spike_current()
 ROOT = Path(__file__).resolve().parent.parent
 
 CIRCUITS = {
