@@ -3,15 +3,26 @@
 Local runs use a process pool (libngspice is one global instance per
 process, so parallelism means processes); when a Dask scheduler address is
 given the same calls go to that ``distributed`` cluster instead.
+
+The local pool lives as long as the process: each worker loads libngspice
+once, and ``reproduce`` pays the start-up once, not once per experiment.
+Workers ignore SIGINT; on Ctrl-C the caller cancels what is queued and
+terminates the workers, so an interrupt ends at once and prints nothing
+from the children.
 """
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing as mp
 import os
+import signal
 from concurrent.futures import ProcessPoolExecutor
 
 from .runner import Waveforms, simulate
+
+_pool: ProcessPoolExecutor | None = None
+_pool_size = 0
 
 
 def _run_one(args) -> Waveforms:
@@ -19,10 +30,54 @@ def _run_one(args) -> Waveforms:
     return simulate(text, backend=backend, timeout=timeout)
 
 
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def workers_default() -> int:
+    return int(os.environ.get("MEMSPIKE_WORKERS", 0)) or (os.cpu_count() or 1)
+
+
+def _get_pool(workers: int) -> ProcessPoolExecutor:
+    global _pool, _pool_size
+    if _pool is None or _pool_size != workers:
+        shutdown()
+        # fork is cheap (and needs no __main__ guard) while this process has not loaded
+        # libngspice, which it never does while a pool exists; otherwise children start clean
+        from . import runner
+
+        method = "fork" if runner._shared is None and "fork" in mp.get_all_start_methods() else "spawn"
+        _pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method),
+                                    initializer=_ignore_sigint)
+        _pool_size = workers
+    return _pool
+
+
+def shutdown(kill: bool = False) -> None:
+    """Stop the local pool (``kill``: now, dropping queued and running simulations)."""
+    global _pool
+    if _pool is None:
+        return
+    pool, _pool = _pool, None
+    if kill:
+        procs = list((pool._processes or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for proc in procs:
+            proc.terminate()
+    else:
+        pool.shutdown(wait=True)
+
+
+atexit.register(shutdown, kill=True)
+
+
 def simulate_many(netlists: list[str], *, backend: str = "shared", timeout: float = 300.0,
                   workers: int | None = None, scheduler: str | None = None,
-                  progress: bool = False) -> list[Waveforms]:
-    """Simulate each deck text; results in input order. Errors propagate (first failure wins)."""
+                  progress: str | None = None) -> list[Waveforms]:
+    """Simulate each deck text; results in input order. Errors propagate (first failure wins).
+
+    ``progress``: a label for a progress bar on stderr (shown only on a terminal), or None.
+    """
     jobs = [(t, backend, timeout) for t in netlists]
     if scheduler:
         from distributed import Client
@@ -30,22 +85,23 @@ def simulate_many(netlists: list[str], *, backend: str = "shared", timeout: floa
         with Client(scheduler) as client:
             futures = client.map(_run_one, jobs, pure=False)
             return client.gather(futures)
-    workers = workers or int(os.environ.get("MEMSPIKE_WORKERS", 0)) or (os.cpu_count() or 1)
-    workers = min(workers, len(jobs))
-    if workers <= 1 or len(jobs) <= 2:
+    workers = workers or workers_default()
+    if workers <= 1:
         return list(_progress(map(_run_one, jobs), len(jobs), progress))
-    # fork is safe (and needs no __main__ guard) while this process has not loaded
-    # libngspice; once it has, children must start clean
-    from . import runner
-
-    method = "fork" if runner._shared is None and "fork" in mp.get_all_start_methods() else "spawn"
-    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method)) as pool:
+    pool = _get_pool(workers)
+    try:
         return list(_progress(pool.map(_run_one, jobs), len(jobs), progress))
+    except BaseException:
+        shutdown(kill=True)      # a failure or Ctrl-C: drop what is queued, the next call starts afresh
+        raise
 
 
-def _progress(it, total, enabled):
-    if not enabled:
+def _progress(it, total, label):
+    if not label:
         return it
+    import sys
+
     from tqdm import tqdm
 
-    return tqdm(it, total=total, leave=False, unit="sim")
+    return tqdm(it, total=total, leave=False, unit="sim", desc=label, file=sys.stderr,
+                disable=not sys.stderr.isatty())

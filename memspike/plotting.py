@@ -1,4 +1,4 @@
-"""Shared figure style: labelled axes with units, paper values marked."""
+"""Shared figure style: labelled axes with units, paper values marked, legends off the data."""
 
 from __future__ import annotations
 
@@ -7,13 +7,26 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-PAPER = dict(color="tab:red", ls="--", lw=1.2)
+PAPER_LINE = dict(color="tab:red", ls="--", lw=1.2)          # a paper value drawn as a line
+PAPER_POINTS = dict(marker="s", mfc="none", color="tab:red", ls="none", ms=7)   # ... as points
+plt.rcParams.update({"font.size": 9, "axes.titlesize": 9, "legend.fontsize": 7.5, "axes.labelsize": 9})
 
 
 def figure(nrows=1, ncols=1, w=4.2, h=3.2, **kw):
     fig, axes = plt.subplots(nrows, ncols, figsize=(w * ncols, h * nrows), squeeze=False,
-                             constrained_layout=True, **kw)
+                             layout="constrained", **kw)
     return fig, axes
+
+
+def legend_outside(ax, handles=None, labels=None, ncol=3, title: str = ""):
+    """A legend above the axes, where it cannot hide data, and the title above the legend."""
+    if handles is None:
+        handles, labels = ax.get_legend_handles_labels()
+    ax.legend(handles, labels, loc="lower left", bbox_to_anchor=(0, 1.01, 1, 0.2), mode="expand", ncol=ncol,
+              frameon=False, borderaxespad=0)
+    if title:
+        rows = -(-len(handles) // ncol)
+        ax.set_title(title, pad=6 + 12 * rows)
 
 
 def trace_panel(ax_v, t, vin, vmem, i, spikes_t=(), title=""):
@@ -28,8 +41,6 @@ def trace_panel(ax_v, t, vin, vmem, i, spikes_t=(), title=""):
     ax_i.set_ylabel("device current (mA)")
     for ts in spikes_t:
         ax_i.axvline(ts * us, color="tab:orange", alpha=0.15, lw=0.6)
-    if title:
-        ax_v.set_title(title, fontsize=9)
     lines = ax_v.get_lines()[:2] + ax_i.get_lines()[:1]
-    ax_v.legend(lines, [ln.get_label() for ln in lines], fontsize=7, loc="upper right")
+    legend_outside(ax_v, lines, [ln.get_label() for ln in lines], title=title)
     return ax_i

@@ -1,99 +1,168 @@
-"""``memspike reproduce``: run every experiment, then write report.md and report.html."""
+"""``memspike reproduce``: run every experiment, then write report.md and report.html.
+
+Both reports are rendered from one document (a list of blocks), so the HTML
+carries everything the Markdown does: the run's summary, the check table with
+each check's warnings beside its verdict, and per experiment its figure,
+runtime, netlists, notes, the paper's values and the parameters used.
+"""
 
 from __future__ import annotations
 
 import html
+import sys
+import time
 from pathlib import Path
 
 from circuits.runner import SimulationError
 
+from . import __version__
 from .experiments import REGISTRY, execute
+from .experiments.base import check_out
 from .io import write_text_atomic
+from .text import fmt
+
+TITLE = "memspike: paper vs simulation"
 
 
-def reproduce(out: Path, *, quick: bool = False, scheduler: str | None = None, names=None) -> bool:
-    """Run the paper's experiments (all registered but the generic ones); True if every check passed."""
-    out = Path(out)
+def reproduce(out: Path, *, quick: bool = False, scheduler: str | None = None, names=None,
+              quiet: bool = False) -> bool:
+    """Run every registered experiment (or ``names``); True if every check passed."""
+    names = [n for n in REGISTRY if not names or n in names]
+    out = check_out(out, names)
+    for report in ("report.md", "report.html"):
+        if (out / report).is_dir():
+            from pyspice_models.params import ParameterError
+
+            raise ParameterError("--out", str(out), f"a folder where {report} can be written (a folder is in the way)")
+    t0 = time.perf_counter()
     docs, failures = [], {}
-    for name, _exp in REGISTRY.items():
-        if name in ("neuron", "dendrite") or (names and name not in names):
-            continue
-        print(f"running {name} ...", flush=True)
+    for k, name in enumerate(names, 1):
+        if not quiet:
+            print(f"[{k}/{len(names)}] {name} ({REGISTRY[name].figure}) ...", file=sys.stderr, flush=True)
         try:
-            docs.append(execute(name, out, quick=quick, scheduler=scheduler))
+            docs.append(execute(name, out, quick=quick, scheduler=scheduler, progress=not quiet))
         except SimulationError as e:
-            failures[name] = str(e).splitlines()[0]
-            print(f"  {name}: simulation failed: {failures[name]}")
-    write_text_atomic(out / "report.md", render_markdown(docs, failures, quick))
-    write_text_atomic(out / "report.html", render_html(docs, failures, quick))
-    n_pass = sum(c["pass"] for d in docs for c in d["checks"])
-    n_all = sum(len(d["checks"]) for d in docs)
-    print(f"{n_pass}/{n_all} checks passed; report: {out / 'report.md'}")
+            failures[name] = " | ".join(str(e).splitlines())
+            print(f"  {name}: simulation failed: {failures[name]}", file=sys.stderr)
+    runtime = time.perf_counter() - t0
+    blocks = document(docs, failures, quick, runtime)
+    write_text_atomic(out / "report.md", render_markdown(blocks))
+    write_text_atomic(out / "report.html", render_html(blocks))
+    n_pass, n_all = _count(docs)
+    if not quiet:
+        print(f"{n_pass}/{n_all} checks passed in {runtime:.0f} s; report: {out / 'report.md'} "
+              f"(and report.html)")
     return n_pass == n_all and not failures
 
 
-def _fmt(v) -> str:
-    if isinstance(v, float):
-        return f"{v:.4g}"
-    if isinstance(v, dict):
-        if "y" in v:
-            return _fmt(v["y"])
-        return ", ".join(f"{k}={_fmt(x)}" for k, x in v.items())
-    if isinstance(v, list):
-        return "[" + ", ".join(_fmt(x) for x in v) + "]"
-    return str(v)
+def _count(docs) -> tuple[int, int]:
+    return sum(c["pass"] for d in docs for c in d["checks"]), sum(len(d["checks"]) for d in docs)
 
 
-def _rows(docs):
+def _verdict(c) -> str:
+    v = "PASS" if c["pass"] else "FAIL"
+    warnings = c.get("warnings") or []
+    return v + (f" (warnings: {'; '.join(warnings)})" if warnings else "")
+
+
+def document(docs, failures, quick: bool, runtime: float) -> list[tuple]:
+    """The report as blocks: ("h1"|"h2"|"p", text), ("table", header, rows), ("img", src, alt), ("ul", items)."""
+    n_pass, n_all = _count(docs)
+    n_warn = sum(bool(c.get("warnings")) for d in docs for c in d["checks"])
+    engines = sorted({d["engine"] for d in docs}) or ["ngspice"]
+    blocks: list[tuple] = [
+        ("h1", TITLE),
+        ("p", f"**{n_pass}/{n_all} checks passed**" + (f", {n_warn} with warnings" if n_warn else "")
+         + f"; {len(docs)} experiments" + (f", {len(failures)} failed to simulate" if failures else "")
+         + f"; runtime {runtime:.1f} s; engine {', '.join(engines)}; memspike {__version__}; "
+         + ("quick variant (`reproduce --quick`: reduced sweeps, every check run)" if quick else "full run")
+         + "."),
+        ("p", "Duan et al., *Nat. Commun.* 11, 3399 (2020). One NbOx and one TaOx parameter set serve every "
+              "experiment; circuit and stimulus values per figure are listed below and in each JSON."),
+    ]
+    rows = [[d["experiment"], d["figure"], c["name"], fmt(c["paper"]), fmt(c["simulated"]), c["tolerance"],
+             _verdict(c)] for d in docs for c in d["checks"]]
+    rows += [[name, REGISTRY[name].figure, "simulation", "", msg, "", "FAIL"] for name, msg in failures.items()]
+    blocks.append(("table", ["experiment", "figure", "check", "paper", "simulated", "tolerance", "result"], rows))
     for d in docs:
-        for c in d["checks"]:
-            yield d, c
+        name = d["experiment"]
+        blocks += [("h2", f"{name} ({d['figure']})"), ("img", f"{name}.png", name),
+                   ("p", f"engine {d['engine']}, runtime {d['runtime_s']:.1f} s, {len(d['netlists'])} netlists in "
+                         f"`{name}/`: " + ", ".join(f"[{Path(n).name}]({n})" for n in d["netlists"][:6])
+                         + (", ..." if len(d["netlists"]) > 6 else ""))]
+        if d["notes"]:
+            blocks.append(("ul", list(d["notes"])))
+        if d.get("paper"):
+            blocks.append(("table", ["paper value", "value", "unit", "where", "tolerance"],
+                           [[k, fmt(r["value"]), r["unit"], r["source"], "" if r["tol"] is None else fmt(r["tol"])]
+                            for k, r in d["paper"].items()]))
+        params = REGISTRY[name].params
+        circuit = d["parameters"]["circuit"]
+        blocks.append(("table", ["parameter", "value", "unit", "reason"],
+                       [[k, fmt(circuit[k]), unit, doc] for k, unit, doc, _ in params.table()]))
+    return blocks
 
 
-def render_markdown(docs, failures, quick) -> str:
-    lines = ["# memspike: paper vs simulation", "",
-             "Duan et al., *Nat. Commun.* 11, 3399 (2020). One NbOx and one TaOx parameter set "
-             "serve every experiment; circuit and stimulus values per figure are in each JSON."
-             + (" Quick variant (`--quick`): reduced sweeps." if quick else ""), "",
-             "| experiment | figure | check | paper | simulated | tolerance | result |",
-             "|---|---|---|---|---|---|---|"]
-    for d, c in _rows(docs):
-        cells = [d["experiment"], d["figure"], c["name"], _fmt(c["paper"]), _fmt(c["simulated"]),
-                 c["tolerance"], "PASS" if c["pass"] else "**FAIL**"]
-        lines.append("| " + " | ".join(str(x).replace("|", "\\|") for x in cells) + " |")
-    for name, msg in failures.items():
-        lines.append(f"| {name} | | simulation | | {msg} | | **FAIL** |")
-    lines.append("")
-    for d in docs:
-        lines += [f"## {d['experiment']} ({d['figure']})", "",
-                  f"![{d['experiment']}]({d['experiment']}.png)", "",
-                  f"engine {d['engine']}, runtime {d['runtime_s']:.1f} s, "
-                  f"{len(d['netlists'])} netlists in `{d['experiment']}/`", ""]
-        for n in d.get("notes", []):
-            lines.append(f"- {n}")
-        lines.append("")
-    return "\n".join(lines) + "\n"
+def _md_cell(text) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def render_html(docs, failures, quick) -> str:
-    e = html.escape
-    rows = []
-    for d, c in _rows(docs):
-        ok = c["pass"]
-        rows.append(f"<tr><td>{e(d['experiment'])}</td><td>{e(d['figure'])}</td><td>{e(c['name'])}</td>"
-                    f"<td>{e(_fmt(c['paper']))}</td><td>{e(_fmt(c['simulated']))}</td>"
-                    f"<td>{e(c['tolerance'])}</td><td style='color:{'green' if ok else 'red'}'>"
-                    f"{'PASS' if ok else 'FAIL'}</td></tr>")
-    for name, msg in failures.items():
-        rows.append(f"<tr><td>{e(name)}</td><td></td><td>simulation</td><td></td><td>{e(msg)}</td>"
-                    "<td></td><td style='color:red'>FAIL</td></tr>")
-    figs = "".join(f"<h2>{e(d['experiment'])} ({e(d['figure'])})</h2>"
-                   f"<img src='{e(d['experiment'])}.png' style='max-width:100%'>" for d in docs)
-    return ("<!doctype html><html><head><meta charset='utf-8'><title>memspike report</title>"
-            "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
-            "td,th{border:1px solid #ccc;padding:3px 6px;font-size:13px}</style></head><body>"
-            "<h1>memspike: paper vs simulation</h1><p>Duan et al., Nat. Commun. 11, 3399 (2020)"
-            + (" (quick variant)" if quick else "") + "</p><table><tr><th>experiment</th><th>figure</th>"
-            "<th>check</th><th>paper</th><th>simulated</th><th>tolerance</th><th>result</th></tr>"
-            + "".join(rows) + "</table>" + figs + "</body></html>\n")
+def render_markdown(blocks) -> str:
+    lines = []
+    for b in blocks:
+        if b[0] == "h1":
+            lines += [f"# {b[1]}", ""]
+        elif b[0] == "h2":
+            lines += [f"## {b[1]}", ""]
+        elif b[0] == "p":
+            lines += [b[1], ""]
+        elif b[0] == "img":
+            lines += [f"![{b[2]}]({b[1]})", ""]
+        elif b[0] == "ul":
+            lines += [f"- {item}" for item in b[1]] + [""]
+        elif b[0] == "table":
+            lines.append("| " + " | ".join(b[1]) + " |")
+            lines.append("|" + "---|" * len(b[1]))
+            lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in b[2]]
+            lines.append("")
+    return "\n".join(lines)
 
+
+def _inline_html(text: str) -> str:
+    """Escape, then the little Markdown the report uses: **bold**, `code`, [text](link)."""
+    import re
+
+    t = html.escape(text)
+    t = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", t)
+    t = re.sub(r"\*(.+?)\*", r"<i>\1</i>", t)
+    t = re.sub(r"`(.+?)`", r"<code>\1</code>", t)
+    return re.sub(r"\[([^\]]+)\]\(([^)\s]+)\)", r"<a href='\2'>\1</a>", t)
+
+
+def render_html(blocks) -> str:
+    body = []
+    for b in blocks:
+        if b[0] in ("h1", "h2"):
+            body.append(f"<{b[0]}>{html.escape(b[1])}</{b[0]}>")
+        elif b[0] == "p":
+            body.append(f"<p>{_inline_html(b[1])}</p>")
+        elif b[0] == "img":
+            body.append(f"<img src='{html.escape(b[1])}' alt='{html.escape(b[2])}'>")
+        elif b[0] == "ul":
+            body.append("<ul>" + "".join(f"<li>{_inline_html(i)}</li>" for i in b[1]) + "</ul>")
+        elif b[0] == "table":
+            head = "".join(f"<th>{html.escape(h)}</th>" for h in b[1])
+            rows = []
+            for row in b[2]:
+                cells = []
+                for c in row:
+                    cls = " class='fail'" if str(c).startswith("FAIL") else (
+                        " class='pass'" if str(c).startswith("PASS") else "")
+                    cells.append(f"<td{cls}>{html.escape(str(c))}</td>")
+                rows.append("<tr>" + "".join(cells) + "</tr>")
+            body.append(f"<table><tr>{head}</tr>{''.join(rows)}</table>")
+    style = ("body{font-family:sans-serif;margin:2em;max-width:80em}table{border-collapse:collapse;margin:0.5em 0}"
+             "td,th{border:1px solid #ccc;padding:3px 6px;font-size:13px;vertical-align:top}"
+             "td.pass{color:#060}td.fail{color:#b00;font-weight:bold}img{max-width:100%}")
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{TITLE}</title><style>{style}</style>"
+            f"</head><body>{''.join(body)}</body></html>\n")

@@ -88,16 +88,3 @@ def pytest_collection_modifyitems(config, items):
             pytest.exit(f"{reason} ({len(needing)} selected tests need it; {why} forbids skipping)", returncode=1)
         for item in needing:
             item.add_marker(pytest.mark.skip(reason=reason))
-
-
-@pytest.fixture
-def tmp_out(tmp_path) -> Path:
-    """An empty output directory for one test."""
-    out = tmp_path / "out"
-    out.mkdir()
-    return out
-
-
-@pytest.fixture(scope="session")
-def repo_root() -> Path:
-    return ROOT

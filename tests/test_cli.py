@@ -1,31 +1,32 @@
-"""The command line: bad --set values fail cleanly (exit 2, one line, nothing written)."""
+"""The command line, in-process through ``main(argv)``: bad input fails cleanly (exit 2, one line,
+nothing written), the CLI explains itself, and runs summarise what they found."""
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from memspike.cli import main
+from memspike.experiments import REGISTRY
+
 ROOT = Path(__file__).resolve().parent.parent
 
-CONTRACT_KEYS = {"experiment", "figure", "engine", "version", "parameters", "results", "checks", "netlists",
-                 "probes", "runtime_s"}
 
-
-def memspike(*args, cwd=None, timeout=120):
-    env = {**os.environ, "MPLBACKEND": "Agg", "MEMSPIKE_WORKERS": "1"}
-    return subprocess.run([sys.executable, "-m", "memspike.cli", *args], cwd=cwd or ROOT, env=env,
-                          capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+def run_cli(capsys, *args) -> tuple[int, str, str]:
+    code = main(list(args))
+    cap = capsys.readouterr()
+    return code, cap.out, cap.err
 
 
 def _written(out: Path) -> list[Path]:
-    if not out.exists():
-        return []
-    return [p for p in out.rglob("*") if p.suffix in (".cir", ".json", ".png")]
+    return list(out.rglob("*")) if out.exists() else []
 
 
 BAD = [
@@ -37,96 +38,141 @@ BAD = [
     (["--set", "R_L=1k\n.control"], "R_L"),
     (["--set", "amplitude=1;shell"], "amplitude"),
     (["--set", "n_pulses=2.5"], "n_pulses"),
-    (["--set", "device.v_hold=0.9"], "v_hold"),
+    (["--set", "C_m=30pV"], "C_m"),                    # a unit name, but not the parameter's
+    (["--set", "n_pulses=3F"], "n_pulses"),            # n_pulses has no unit (F would be femto)
+    (["--set", "device.v_hold=0.9"], "device.v_hold"),
     (["--set", "device.nosuch=1"], "device.nosuch"),
     (["--set", "R_L=1k", "--set", "R_L=2k"], "R_L"),
-    (["--engine", "spice"], "engine"),
+    (["--engine", "spice"], "--engine"),
+    (["--engine", "vector"], "--engine"),             # not built: not offered
 ]
-
-
 BAD_DENDRITE = [
     (["--set", "idle_grounded=2"], "idle_grounded"),
     (["--set", "R_2=0"], "R_2"),
     (["--set", "delay=1e-2"], "delay"),
-    (["--set", "amplitude_1=0.9v"], "amplitude_1"),
+    (["--set", "amplitude_1=0.9x"], "amplitude_1"),
     (["--set", "R_L=1k"], "R_L"),
 ]
 CASES = [("neuron", a, n) for a, n in BAD] + [("dendrite", a, n) for a, n in BAD_DENDRITE] + [
     ("fig3h", ["--set", "interval_min=0.5u"], "interval_min"),
     ("fig4", ["--set", "f_io_max=1.2meg"], "f_io_max"),
+    ("fig3c", ["--engine", "vacask"], "--engine"),
 ]
 
 
 @pytest.mark.parametrize("exp, args, name", CASES, ids=[f"{e}:{a!r}" for e, a, _ in CASES])
-def test_bad_parameters_exit_2(tmp_path, exp, args, name):
+def test_bad_parameters_exit_2(capsys, tmp_path, exp, args, name):
     out = tmp_path / "out"
-    proc = memspike("run", exp, *args, "--out", str(out))
-    assert proc.returncode == 2, proc.stderr
-    err_lines = proc.stderr.splitlines()
-    assert len(err_lines) == 1, proc.stderr
-    assert name in err_lines[0]
-    assert err_lines[0].startswith("memspike: error:")
-    assert "Traceback" not in proc.stderr + proc.stdout
-    assert _written(out) == []
+    code, stdout, err = run_cli(capsys, "run", exp, *args, "--out", str(out))
+    assert code == 2, err
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("memspike: error:") and name in lines[0], err
+    assert not _written(out)
 
 
-def test_unknown_experiment_exit_2(tmp_path):
-    out = tmp_path / "out"
-    proc = memspike("run", "nosuch", "--out", str(out))
-    assert proc.returncode == 2
-    assert len(proc.stderr.splitlines()) == 1 and "experiment" in proc.stderr
-    assert "Traceback" not in proc.stderr
-    assert _written(out) == []
+def test_relation_error_names_the_key_that_was_set(capsys, tmp_path):
+    """v_th = 0.1 breaks v_hold < v_th: the message is about v_th, with v_th's range."""
+    code, _, err = run_cli(capsys, "run", "iv", "--set", "device.v_th=0.1", "--out", str(tmp_path / "o"))
+    assert code == 2
+    assert err.startswith("memspike: error: parameter device.v_th=") and "(0.05, 10] V" in err
+    assert "v_hold" in err                      # ... and which relation it breaks
 
 
-def test_usage_error_exit_2():
-    proc = memspike("run")
-    assert proc.returncode == 2
-    assert "Traceback" not in proc.stderr
+def test_unit_names_are_accepted(capsys):
+    from memspike.experiments.base import apply_overrides
+
+    exp = REGISTRY["neuron"]
+    a, _ = apply_overrides(exp, {"C_m": "30pF", "R_L": "3.6kOhm", "width": "1us", "interval": "100ns"})
+    b, _ = apply_overrides(exp, {"C_m": "30p", "R_L": "3.6k", "width": "1u", "interval": "100n"})
+    assert a == b and a.C_m == pytest.approx(30e-12) and a.R_L == pytest.approx(3600)
 
 
-def test_list():
-    proc = memspike("list")
-    assert proc.returncode == 0, proc.stderr
-    names = [line.split()[0] for line in proc.stdout.splitlines() if line.strip()]
-    from memspike.experiments import REGISTRY
+@pytest.mark.parametrize("where", ["file", "proc", "file_in_place"])
+def test_unusable_out_exits_2_and_writes_nothing(capsys, tmp_path, where):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("keep me")
+    out = {"file": blocker, "proc": Path("/proc/memspike_out"), "file_in_place": tmp_path / "res"}[where]
+    if where == "file_in_place":
+        out.mkdir()
+        (out / "switching").write_text("a file where the netlist folder goes")
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    code, _, err = run_cli(capsys, "run", "switching", "--out", str(out))
+    assert code == 2 and len(err.splitlines()) == 1 and "--out" in err, err
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before
+    assert blocker.read_text() == "keep me"
 
-    assert names == list(REGISTRY)
-    for expected in ("neuron", "iv", "switching"):
-        assert expected in names
+
+def test_flags_after_the_subcommand(capsys):
+    code, out, _ = run_cli(capsys, "list", "-v")
+    assert code == 0
+    assert [line.split()[0] for line in out.splitlines()] == list(REGISTRY)
+    assert "vacask" in next(line for line in out.splitlines() if line.startswith("neuron"))
+
+
+def test_params_lists_every_key(capsys):
+    code, out, _ = run_cli(capsys, "params", "fig3c")
+    assert code == 0
+    exp = REGISTRY["fig3c"]
+    for name, unit, doc, rng in exp.params.table():
+        line = next(line for line in out.splitlines() if line.split()[:1] == [name])
+        assert rng in line and (unit in line if unit else True)
+        assert doc in out
+    assert "device.v_th" in out and "device.t_d0" in out
+
+
+def test_params_unknown_experiment(capsys):
+    code, _, err = run_cli(capsys, "params", "nosuch")
+    assert code == 2 and "experiment" in err and len(err.splitlines()) == 1
+
+
+def test_usage_error_exit_2(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["run"])
+    assert e.value.code == 2
 
 
 @pytest.mark.ngspice
-def test_run_neuron_writes_contract(tmp_path):
+def test_run_prints_summary_and_unit_names_equal_plain(capsys, tmp_path):
+    code, out, err = run_cli(capsys, "run", "neuron", "--quick", "--set", "C_m=30pF", "--out", str(tmp_path / "a"))
+    assert code == 0, err
+    assert "spike_count = " in out and "wrote " in out
+    code, _, err = run_cli(capsys, "run", "neuron", "--quick", "--set", "C_m=30p", "-q", "--out", str(tmp_path / "b"))
+    assert code == 0, err
+    a = json.loads((tmp_path / "a" / "neuron.json").read_text())
+    b = json.loads((tmp_path / "b" / "neuron.json").read_text())
+    assert a["parameters"] == b["parameters"] and a["results"] == b["results"]
+
+
+@pytest.mark.ngspice
+def test_summary_shows_checks_at_4_digits(capsys, tmp_path):
+    code, out, _ = run_cli(capsys, "run", "fig3c", "--out", str(tmp_path))
+    assert code == 0
+    assert "checks: 4/4 passed" in out
+    assert "rate_s1 = 3.636e+05" in out and "363636.36" not in out
+
+
+@pytest.mark.ngspice
+def test_sigint_during_reproduce_exits_130_and_leaves_nothing(tmp_path):
     out = tmp_path / "res"
-    proc = memspike("run", "neuron", "--set", "n_pulses=3", "--set", "R_L=3.6k", "--out", str(out))
-    assert proc.returncode == 0, proc.stderr
-    assert "Traceback" not in proc.stderr
-    doc = json.loads((out / "neuron.json").read_text())
-    assert CONTRACT_KEYS <= set(doc)
-    assert doc["experiment"] == "neuron"
-    assert doc["engine"] == "ngspice"
-    assert isinstance(doc["version"], str) and doc["version"]
-    assert doc["parameters"]["circuit"]["n_pulses"] == 3
-    assert doc["parameters"]["circuit"]["R_L"] == 3600.0
-    assert doc["parameters"]["device"]["v_th"] > 0
-    res = doc["results"]
-    assert {"spike_count", "spike_times", "rate"} <= set(res)
-    assert res["spike_count"] == len(res["spike_times"]) >= 1
-    duration = 3 * (doc["parameters"]["circuit"]["width"] + doc["parameters"]["circuit"]["interval"])
-    assert res["rate"] == pytest.approx(res["spike_count"] / duration)
-    assert isinstance(doc["checks"], list)
-    assert doc["runtime_s"] >= 0
-    assert doc["netlists"], "no netlists listed"
-    for rel in doc["netlists"]:
-        path = out / rel
-        assert path.is_file(), rel
-        text = path.read_text()
-        assert text.splitlines()[1] == "* generated by memspike"
-        assert ".control" not in text
-    assert doc["probes"] and all({"v", "i"} <= set(p) for p in doc["probes"].values())
-    png = out / "neuron.png"
-    assert png.is_file() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    # no staging leftovers
-    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
-    assert "neuron.json" in proc.stdout
+    out.mkdir()
+    (out / "iv.json").write_text("an earlier result")
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    proc = subprocess.Popen([sys.executable, "-m", "memspike.cli", "reproduce", "--quick", "--out", str(out)],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            stdin=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not list(out.glob(".*")):
+        time.sleep(0.05)                                 # until a staging folder exists: mid-run
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr + stdout
+    assert stderr.splitlines()[-1].startswith("memspike: interrupted")
+    assert not list(out.glob(".*")), "staging left behind"
+    assert (out / "iv.json").read_text() == "an earlier result"
+
+
+def test_console_script_entry_point():
+    proc = subprocess.run([sys.executable, "-m", "memspike.cli", "list"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0 and proc.stdout.split()[0] == "iv"

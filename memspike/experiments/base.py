@@ -1,12 +1,14 @@
-"""The experiment framework: registry, run context and the results contract.
+"""The experiment framework: declarations, registry, run context and the results contract.
 
-An experiment is a function ``run(ctx) -> Outcome`` registered under a name
-with its figure and its circuit/stimulus parameter dataclass (the "parameter
-file" of that figure: each field's doc says why its value was chosen). The
-device is always the default NbOx (and TaOx) parameter set unless the user
-overrides ``device.*`` explicitly.
+An experiment is declared once, in its own module of this package, by
+:func:`experiment`: a parameter class (the figure's "parameter file": each
+field's doc says why its value was chosen), ``run(ctx) -> Results``,
+``plot(Results) -> Figure`` and ``paper``, the one table of the paper's values
+that its checks, its plot and the report all read. Modules of this package
+are discovered by name, so adding an experiment touches one new module only.
 
-:func:`execute` runs it and writes ``DIR/NAME.json``, ``DIR/NAME.png`` and
+:func:`execute` validates everything first (parameters, engine, output
+folder), then runs, plots and writes ``DIR/NAME.json``, ``DIR/NAME.png`` and
 ``DIR/NAME/*.cir``; all three appear only when the run completed.
 """
 
@@ -28,14 +30,28 @@ from circuits.format import check_name, parse_si
 from circuits.netlist import Netlist, write
 from circuits.runner import Waveforms
 from pyspice_models.nbox import NbOxParams
-from pyspice_models.params import ParameterError, Params
+from pyspice_models.params import ParameterError, Params, describe_range
 
 from .. import __version__
-from ..io import replace_dir, save_figure_atomic, write_json_atomic
+from ..io import apply_umask, replace_dir, save_figure_atomic, write_json_atomic
 
 log = logging.getLogger(__name__)
 
-ENGINES = ("ngspice", "vector", "vacask")
+ENGINES = ("ngspice", "vacask")     # the engines that exist; each experiment lists those it supports
+
+
+# --------------------------------------------------------------------------- declarations
+@dataclass(frozen=True)
+class Ref:
+    """A value printed in the paper: the number (or shape) a check compares with."""
+
+    value: object
+    unit: str = ""
+    source: str = ""                 # where in the paper, e.g. "Fig. 3c"
+    tol: float | None = None         # the tolerance the checks allow, same unit
+
+    def as_dict(self) -> dict:
+        return {"value": self.value, "unit": self.unit, "source": self.source, "tol": self.tol}
 
 
 @dataclass
@@ -45,18 +61,25 @@ class Check:
     simulated: object
     tolerance: str
     passed: bool
+    warnings: list[str] = field(default_factory=list)   # e.g. the warnings of the fit a check reads
 
     def as_dict(self):
         return {"name": self.name, "paper": self.paper, "simulated": self.simulated,
-                "tolerance": self.tolerance, "pass": bool(self.passed)}
+                "tolerance": self.tolerance, "pass": bool(self.passed), "warnings": list(self.warnings)}
 
 
 @dataclass
-class Outcome:
+class Results:
+    """What ``run`` returns: JSON results, checks and notes, plus ``data`` for the plot only."""
+
     results: dict
-    checks: list[Check]
-    figure: object            # a matplotlib Figure
+    checks: list[Check] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    data: dict = field(default_factory=dict)          # waveforms, spikes, fits: never written
+    # filled in by execute() before plotting
+    params: Params | None = None
+    device: NbOxParams | None = None
+    paper: dict[str, Ref] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -64,28 +87,49 @@ class Experiment:
     name: str
     figure: str
     params: type[Params]
-    run: Callable
-    engines: tuple[str, ...] = ("ngspice",)
-    summary: str = ""
-    quick: dict = field(default_factory=dict)    # parameter changes for --quick
+    run: Callable[[Context], Results]
+    plot: Callable[[Results], object]
+    paper: dict[str, Ref]
+    keys: tuple[str, ...]            # result keys the contract promises (TARGETS.md)
+    headline: tuple[str, ...]        # result keys printed after a run
+    engines: tuple[str, ...]
+    quick: dict                      # parameter changes for --quick
+    order: float                     # position in list/reproduce (paper order)
+    summary: str
+
+    def quick_params(self) -> Params:
+        return self.params().replace(**self.quick)
 
 
 REGISTRY: dict[str, Experiment] = {}
 
 
-def register(name: str, figure: str, params: type[Params], *, engines=("ngspice",), quick=None):
-    def deco(func):
-        REGISTRY[name] = Experiment(name, figure, params, func, tuple(engines),
-                                    (func.__doc__ or "").strip().splitlines()[0], quick or {})
-        return func
-    return deco
+def experiment(*, name: str, figure: str, params: type[Params], run, plot, order: float,
+               paper: dict[str, Ref] | None = None, keys=(), headline=None, engines=("ngspice",),
+               quick: dict | None = None) -> Experiment:
+    """Declare and register an experiment (call it once, at the end of the experiment's module)."""
+    check_name(name, "experiment name")
+    if name in REGISTRY:
+        raise ValueError(f"experiment {name!r} is declared twice")
+    unknown = [e for e in engines if e not in ENGINES]
+    if unknown:
+        raise ValueError(f"{name}: unknown engines {unknown}")
+    quick = dict(quick or {})
+    params().replace(**quick)                       # a quick variant that does not validate is a bug
+    summary = (run.__doc__ or "").strip().splitlines()[0] if run.__doc__ else ""
+    exp = Experiment(name, figure, params, run, plot, dict(paper or {}), tuple(keys),
+                     tuple(headline if headline is not None else keys), tuple(engines), quick, order, summary)
+    REGISTRY[name] = exp
+    return exp
 
 
+# --------------------------------------------------------------------------- run context
 class Context:
     """What an experiment sees: its parameters, the device, and a way to simulate."""
 
     def __init__(self, exp: Experiment, params: Params, device: NbOxParams, staging: Path,
-                 engine: str = "ngspice", quick: bool = False, scheduler: str | None = None):
+                 engine: str = "ngspice", quick: bool = False, scheduler: str | None = None,
+                 progress: bool = False):
         self.exp = exp
         self.p = params
         self.device = device
@@ -93,8 +137,16 @@ class Context:
         self.engine = engine
         self.quick = quick
         self.scheduler = scheduler
+        self.progress = progress
         self.netlists: list[str] = []
         self.probes: dict = {}
+
+    def _stage(self, tag: str, net: Netlist, suffix: str) -> None:
+        check_name(tag, "netlist tag")
+        net.header = deck_header(self, f"{tag}{suffix}")
+        self.netlists.append(f"{self.exp.name}/{tag}{suffix}")
+        for neuron, pr in net.probes.items():
+            self.probes.setdefault(neuron, pr)
 
     def simulate(self, items: list[tuple[str, Netlist]]) -> list[Waveforms]:
         """Write each ``(tag, netlist)`` as ``NAME/tag.cir`` (ngspice) or ``NAME/tag.sim`` plus the
@@ -103,15 +155,11 @@ class Context:
             return self._simulate_vacask(items)
         texts = []
         for tag, net in items:
-            check_name(tag, "netlist tag")
+            self._stage(tag, net, ".cir")
             text = write(net)
-            path = self.staging / f"{tag}.cir"
-            path.write_text(text)
-            self.netlists.append(f"{self.exp.name}/{tag}.cir")
-            for neuron, pr in net.probes.items():
-                self.probes.setdefault(neuron, pr)
+            (self.staging / f"{tag}.cir").write_text(text)
             texts.append(text)
-        return simulate_many(texts, scheduler=self.scheduler)
+        return simulate_many(texts, scheduler=self.scheduler, progress=self._bar(len(texts)))
 
     def _simulate_vacask(self, items):
         from concurrent.futures import ThreadPoolExecutor
@@ -119,71 +167,129 @@ class Context:
         from circuits import vacask
 
         for tag, net in items:
-            check_name(tag, "netlist tag")
+            self._stage(tag, net, ".sim")
             deck, va = vacask.render(net)
             (self.staging / f"{tag}.sim").write_text(deck)
             for name, text in va.items():
                 (self.staging / name).write_text(text)
-            self.netlists.append(f"{self.exp.name}/{tag}.sim")
-            for neuron, pr in net.probes.items():
-                self.probes.setdefault(neuron, pr)
         # each run is its own VACASK process: threads are enough to keep the cores busy
         workers = int(os.environ.get("MEMSPIKE_WORKERS", 0)) or (os.cpu_count() or 1)
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            return list(pool.map(lambda item: vacask.simulate(item[1]), items))
+            runs = pool.map(lambda item: vacask.simulate(item[1]), items)
+            if self._bar(len(items)):
+                from tqdm import tqdm
+
+                runs = tqdm(runs, total=len(items), leave=False, unit="sim", desc=self.exp.name)
+            return list(runs)
+
+    def _bar(self, n: int) -> str | None:
+        """The progress bar's label, or None: only for several runs, on a terminal, unless quiet."""
+        return self.exp.name if self.progress and n > 1 else None
 
     def spikes(self, wf: Waveforms, net: Netlist, neuron: str | None = None,
                device: NbOxParams | None = None, **kw) -> Spikes:
         neuron = neuron or next(iter(net.probes))
-        return detect_spikes(wf.time, wf[net.probes[neuron]["i"]],
-                             spike_threshold(device or self.device), **kw)
+        return detect_spikes(wf.time, wf[net.probes[neuron]["i"]], (device or self.device).spike_current(), **kw)
 
 
-def spike_threshold(dev: NbOxParams) -> float:
-    """Detection threshold (A): geometric mean of the largest off current at v_th
-    and the on current at v_hold; both states are decades apart."""
-    i_off = dev.v_th / dev.off_resistance(dev.v_th)
-    i_on = dev.v_hold / dev.r_on
-    return float(np.sqrt(i_off * i_on))
+def deck_header(ctx: Context, filename: str) -> list[str]:
+    """The header of a deck this run writes: the experiment, and every value that made it."""
+    from ..decks import deck_header as header
+
+    rows = [(name, getattr(ctx.p, name), unit, doc) for name, unit, doc, _ in ctx.p.table()]
+    changed = ctx.device.non_defaults()
+    rows += [(f"device.{name}", getattr(ctx.device, name), unit, doc)
+             for name, unit, doc, _ in ctx.device.table() if name in changed]
+    what = f"experiment {ctx.exp.name}: {ctx.exp.summary}" + (" (quick variant)" if ctx.quick else "")
+    run = (f"vacask {filename} (next to its .va files)" if ctx.engine == "vacask"
+           else f"ngspice -b -r out.raw {filename}")
+    return header(what=what, figure=ctx.exp.figure, values=rows, version=__version__, run=run)
 
 
 # --------------------------------------------------------------------------- overrides
-def apply_overrides(exp: Experiment, sets: dict[str, str], quick: bool = False):
+def _blame(err: ParameterError, key: str, meta: dict, text: str, values: dict) -> ParameterError:
+    """A cross-parameter error re-worded to name the key the user set, with its own range."""
+    if err.name == key.split(".")[-1]:
+        return ParameterError(key, text, err.allowed)
+    others = ", ".join(f"{k} = {v:g}" for k, v in values.items() if k != key.split(".")[-1])
+    return ParameterError(key, text, f"{describe_range(meta)}, and consistent with the other values "
+                          f"({others}): with this value, {err.name} would have to be {err.allowed}")
+
+
+def apply_overrides(exp: Experiment, sets: dict[str, str], quick: bool = False) -> tuple[Params, NbOxParams]:
     """``--set`` values (text) -> validated (circuit params, device params)."""
-    base = exp.params()
-    if quick and exp.quick:
-        base = base.replace(**exp.quick)
-    circuit, device = {}, {}
+    base = exp.quick_params() if quick else exp.params()
+    groups: dict[str, tuple[type[Params], Params, dict]] = {
+        "": (exp.params, base, {}), "device.": (NbOxParams, NbOxParams(), {})}
     for key, text in sets.items():
-        if key.startswith("device."):
-            name = key[len("device."):]
-            if name not in NbOxParams.names():
-                raise ParameterError(key, text, "one of " + ", ".join("device." + n for n in NbOxParams.names()))
-            device[name] = parse_si(key, text)
-        else:
-            if key not in exp.params.names():
-                raise ParameterError(key, text, "one of " + ", ".join(exp.params.names())
-                                     + " (or device.<name>)")
-            circuit[key] = parse_si(key, text)
-    return base.replace(**circuit), NbOxParams().replace(**device)
+        prefix = "device." if key.startswith("device.") else ""
+        cls, _, changes = groups[prefix]
+        name = key[len(prefix):]
+        if name not in cls.names():
+            allowed = ", ".join(prefix + n for n in cls.names())
+            raise ParameterError(key, text, "one of " + allowed + ("" if prefix else " (or device.<name>)"))
+        changes[name] = parse_si(key, text, cls.field_meta(name)["unit"])
+    out = []
+    for prefix, (cls, default, changes) in groups.items():
+        try:
+            out.append(default.replace(**changes))
+        except ParameterError as e:
+            key = next((prefix + k for k in changes if k == e.name), None) or next(
+                (prefix + k for k in changes if k in e.allowed), prefix + next(iter(changes)))
+            name = key[len(prefix):]
+            merged = {**default.as_dict(), **changes}
+            raise _blame(e, key, cls.field_meta(name), sets[key], merged) from None
+    return out[0], out[1]
+
+
+# --------------------------------------------------------------------------- output folder
+def check_out(out: Path, names: list[str]) -> Path:
+    """Make sure results can be written under ``out`` for experiments ``names``; refuse, don't move.
+
+    Raises :class:`ParameterError` (``--out``) before anything is written.
+    """
+    out = Path(out)
+    created = not out.exists()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".memspike-probe-", dir=out)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        if created and out.is_dir():
+            try:
+                out.rmdir()
+            except OSError:
+                pass
+        raise ParameterError("--out", str(out), f"a folder that can be created and written ({e.strerror})") from None
+    for name in names:
+        for path, want_dir in ((out / name, True), (out / f"{name}.json", False), (out / f"{name}.png", False)):
+            if path.exists() and path.is_dir() != want_dir:
+                raise ParameterError("--out", str(out), f"a folder where {path.name} can be written "
+                                     f"({path} is {'a folder' if path.is_dir() else 'a file'} in the way)")
+    return out
 
 
 # --------------------------------------------------------------------------- execution
-def execute(name: str, out: Path, *, engine: str = "ngspice", sets: dict[str, str] | None = None,
-            quick: bool = False, scheduler: str | None = None) -> dict:
-    """Run experiment ``name`` and write its JSON, PNG and netlists under ``out``."""
+def prepare(name: str, *, engine: str = "ngspice", sets: dict[str, str] | None = None, quick: bool = False,
+            scheduler: str | None = None) -> tuple[Experiment, Params, NbOxParams]:
+    """Validate an invocation fully (no side effects): the experiment, engine and parameters."""
     if name not in REGISTRY:
         raise ParameterError("experiment", name, "one of " + ", ".join(REGISTRY))
     exp = REGISTRY[name]
-    if engine not in ENGINES:
-        raise ParameterError("engine", engine, "one of " + ", ".join(ENGINES))
     if engine not in exp.engines:
-        raise ParameterError("engine", engine, f"one of {', '.join(exp.engines)} for {name}")
+        raise ParameterError("--engine", engine, f"one of {', '.join(exp.engines)} for {name}")
     if engine == "vacask" and scheduler:
-        raise ParameterError("scheduler", scheduler, "no scheduler with --engine vacask (it runs locally)")
+        raise ParameterError("--scheduler", scheduler, "unset with --engine vacask (VACASK runs locally)")
     params, device = apply_overrides(exp, sets or {}, quick)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    return exp, params, device
+
+
+def execute(name: str, out: Path, *, engine: str = "ngspice", sets: dict[str, str] | None = None,
+            quick: bool = False, scheduler: str | None = None, progress: bool = False) -> dict:
+    """Run experiment ``name`` and write its JSON, PNG and netlists under ``out``."""
+    exp, params, device = prepare(name, engine=engine, sets=sets, quick=quick, scheduler=scheduler)
+    out = check_out(out, [name])
     import matplotlib
 
     matplotlib.use("Agg")
@@ -193,8 +299,13 @@ def execute(name: str, out: Path, *, engine: str = "ngspice", sets: dict[str, st
     with tempfile.TemporaryDirectory(prefix=f".{name}.", dir=out) as tmp:
         staging = Path(tmp, name)
         staging.mkdir()
-        ctx = Context(exp, params, device, staging, engine, quick, scheduler)
-        outcome: Outcome = exp.run(ctx)
+        ctx = Context(exp, params, device, staging, engine, quick, scheduler, progress)
+        res: Results = exp.run(ctx)
+        res.params, res.device, res.paper = params, device, exp.paper
+        missing = [k for k in exp.keys if k not in res.results]
+        if missing:
+            raise RuntimeError(f"{name}: results lack the promised keys {missing}")
+        fig = exp.plot(res)
         runtime = time.perf_counter() - t0
         doc = {
             "experiment": name,
@@ -202,25 +313,34 @@ def execute(name: str, out: Path, *, engine: str = "ngspice", sets: dict[str, st
             "engine": engine,
             "version": __version__,
             "quick": quick,
-            "parameters": {"circuit": {**params.as_dict()}, "device": device.as_dict()},
-            "results": outcome.results,
-            "checks": [c.as_dict() for c in outcome.checks],
+            "parameters": {"circuit": params.as_dict(), "device": device.as_dict()},
+            "results": res.results,
+            "checks": [c.as_dict() for c in res.checks],
+            "paper": {k: r.as_dict() for k, r in exp.paper.items()},
             "netlists": ctx.netlists,
             "probes": ctx.probes,
-            "notes": outcome.notes,
+            "notes": res.notes,
             "runtime_s": round(runtime, 3),
         }
-        save_figure_atomic(outcome.figure, out / f"{name}.png")
-        plt.close(outcome.figure)
+        save_figure_atomic(fig, out / f"{name}.png")
+        plt.close(fig)
+        apply_umask(staging, directory=True)
         replace_dir(staging, out / name)
     write_json_atomic(out / f"{name}.json", doc)
     return doc
 
 
 # --------------------------------------------------------------------------- check helpers
-def within(name: str, paper: float, sim: float, tol: float, unit: str = "") -> Check:
-    ok = bool(np.isfinite(sim) and abs(sim - paper) <= tol)
-    return Check(name, paper, sim, f"+/- {tol:g} {unit}".strip(), ok)
+def within(name: str, ref: Ref, sim: float) -> Check:
+    """``sim`` within the paper's tolerance of ``ref``."""
+    ok = bool(np.isfinite(sim) and abs(sim - ref.value) <= ref.tol)
+    return Check(name, ref.value, sim, f"+/- {ref.tol:g} {ref.unit}".strip(), ok)
+
+
+def below(name: str, ref: Ref, sim: float) -> Check:
+    """``sim`` under the paper's bound ``ref``."""
+    return Check(name, f"< {ref.value:g} {ref.unit}".strip(), sim, f"< {ref.value:g} {ref.unit}".strip(),
+                 bool(np.isfinite(sim) and sim < ref.value))
 
 
 def trend(name: str, x, y, direction: str, min_span: float | None = None) -> Check:
@@ -239,5 +359,5 @@ def trend(name: str, x, y, direction: str, min_span: float | None = None) -> Che
     return Check(name, direction, {"x": list(map(float, x)), "y": y.tolist(), "span": span}, tol, ok)
 
 
-__all__ = ["Check", "Context", "Experiment", "Outcome", "REGISTRY", "register", "execute",
-           "within", "trend", "spike_threshold"]
+__all__ = ["Check", "Context", "ENGINES", "Experiment", "REGISTRY", "Ref", "Results", "apply_overrides",
+           "below", "check_out", "execute", "experiment", "prepare", "trend", "within"]

@@ -1,0 +1,86 @@
+"""``fig3d``: spatial summation over a grid of input amplitudes V1, V2, with a surface fit (Fig. 3d)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from analysis.fits import fit_surface, sigmoid_surface
+from pyspice_models.params import ParameterError, param
+
+from ..plotting import figure, legend_outside
+from ._shared import duration, fit_or_reason, fit_warnings, idle, run_dendrite, train
+from .base import Check, Ref, Results, experiment
+from .fig3c import Fig3cParams
+
+PAPER = {"fit_r2": Ref(0.9, "", "TARGETS.md: the rate surface is smooth enough to fit (Fig. 3d)")}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Fig3dParams(Fig3cParams):
+    v_min: float = param(0.6, "V", "Fig. 3d: amplitudes from 0.6 V", lo=0, hi=20)
+    v_max: float = param(0.9, "V", "Fig. 3d: to 0.9 V", lo=0, hi=20)
+    n_levels: int = param(7, "", "amplitudes per input (0.05 V steps)", lo=3, hi=50, lo_open=False, integer=True)
+
+    def _check_relations(self):
+        if not self.v_min < self.v_max:
+            raise ParameterError("v_min", self.v_min, f"an amplitude < v_max = {self.v_max:g} V")
+
+
+def run(ctx) -> Results:
+    """Spatial summation over a grid of input amplitudes V1, V2 (Fig. 3c circuit), with a surface fit."""
+    p = ctx.p
+    levels = np.linspace(p.v_min, p.v_max, p.n_levels)
+    cases = [(f"v1_{i}_v2_{j}", [train(v1, p), train(v2, p)])
+             for i, v1 in enumerate(levels) for j, v2 in enumerate(levels)]
+    runs = run_dendrite(ctx, cases)
+    rate = np.array([sp.count / duration(p) for sp, _, _ in runs]).reshape(p.n_levels, p.n_levels)
+    V1, V2 = np.meshgrid(levels, levels, indexing="ij")
+    fit, fit_doc = fit_or_reason(fit_surface, V1.ravel(), V2.ravel(), rate.ravel())
+    res = {"v1": levels.tolist(), "v2": levels.tolist(), "rate": rate.tolist(), "fit": fit_doc,
+           "rate_definition": "spike count / (n_pulses * (width + interval)); rate[i][j] at v1[i], v2[j]",
+           "idle": idle(p)}
+    rises1 = bool(np.all(np.diff(rate, axis=0) >= 0) and rate[-1, :].sum() > rate[0, :].sum())
+    rises2 = bool(np.all(np.diff(rate, axis=1) >= 0) and rate[:, -1].sum() > rate[:, 0].sum())
+    r2 = PAPER["fit_r2"].value
+    checks = [
+        Check("rate rises with V1", "rises", rate.tolist(), "non-decreasing along v1", rises1),
+        Check("rate rises with V2", "rises", rate.tolist(), "non-decreasing along v2", rises2),
+        Check("surface fit R^2", f">= {r2:g}", fit_doc.get("r2"), f">= {r2:g}", bool(fit and fit.r2 >= r2),
+              fit_warnings(fit, fit_doc)),
+    ]
+    notes = ["Fit: rate = R_max / (1 + exp(-(c V1 + (1-c) V2 - v50)/s)), a sigmoid of the weighted input "
+             "(c = R_2/(R_1+R_2) for a resistive node). Supplementary Note 3's own fit is not in the text."]
+    return Results(res, checks, notes, data={"fit": fit})
+
+
+def plot(r: Results):
+    levels = np.asarray(r.results["v1"])
+    rate = np.asarray(r.results["rate"])
+    fit = r.data["fit"]
+    fig, axes = figure(1, 2, w=4.6, h=3.9)
+    ax = axes[0, 0]
+    step = levels[1] - levels[0]
+    ext = [levels[0] - step / 2, levels[-1] + step / 2] * 2
+    im = ax.imshow(rate.T / 1e6, origin="lower", extent=ext, aspect="auto", cmap="viridis")
+    fig.colorbar(im, ax=ax, label="firing rate (MHz)", location="left", pad=0.02)
+    ax.yaxis.set_label_position("right")
+    ax.yaxis.tick_right()
+    ax.set_xlabel("V1 (V)")
+    ax.set_ylabel("V2 (V)")
+    legend_outside(ax, ncol=2, title="Fig. 3d: simulated rate")
+    ax = axes[0, 1]
+    vv = np.linspace(levels[0], levels[-1], 100)
+    for j in range(0, len(levels), max(1, len(levels) // 4)):
+        line = ax.plot(levels, rate[:, j] / 1e6, "o", ms=4, label=f"V2 = {levels[j]:.2f} V")[0]
+        if fit:
+            ax.plot(vv, sigmoid_surface(vv, levels[j], **fit.params) / 1e6, color=line.get_color(), lw=1)
+    ax.set_xlabel("V1 (V)")
+    ax.set_ylabel("firing rate (MHz)")
+    ax.set_title(f"points: simulation; lines: fit (R² = {fit.r2:.3f})" if fit else "fit failed")
+    return fig
+
+
+EXPERIMENT = experiment(name="fig3d", figure="Fig. 3d", params=Fig3dParams, run=run, plot=plot, paper=PAPER,
+                        order=31, keys=("v1", "v2", "rate", "fit"), headline=("rate",), quick={"n_levels": 4})

@@ -1,0 +1,105 @@
+"""``iv``: bipolar I-V sweeps of the NbOx device with cycle-to-cycle variation (Fig. 2b)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import matplotlib
+import numpy as np
+
+from analysis.iv import thresholds
+from circuits.builders import device_sweep
+from circuits.stimuli import triangle
+from pyspice_models.nbox import Variation, sample
+from pyspice_models.params import Params, param
+
+from ..plotting import PAPER_LINE, figure, legend_outside
+from .base import Check, Ref, Results, experiment, within
+
+PAPER = {"v_th": Ref(0.80, "V", "Fig. 2b", 0.05), "v_hold": Ref(0.60, "V", "Fig. 2b", 0.05),
+         "polarity_difference": Ref(0.0, "V", "Fig. 2b (symmetric device)", 0.05)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class IVParams(Params):
+    v_peak: float = param(1.2, "V", "sweep to ±1.2 V, well past Vth as in Fig. 2b", lo=0.01, hi=20)
+    period: float = param(10e-3, "s", "one bipolar cycle; quasi-static (>> incubation time t_d0)",
+                          lo=1e-7, hi=100)
+    n_cycles: int = param(10, "", "Fig. 2b: 10 cycles", lo=1, hi=1000, lo_open=False, integer=True)
+    R_s: float = param(10.0, "ohm", "series resistance of contacts/instrument; << r_on so the "
+                       "on state stays above Vhold (no relaxation oscillation during the sweep)",
+                       lo=1e-3, hi=1e6)
+    sigma_v: float = param(0.02, "", "cycle-to-cycle relative spread of v_th and v_hold (1 sigma)",
+                           lo=0, hi=0.2, lo_open=False)
+    sigma_r: float = param(0.05, "", "cycle-to-cycle relative spread of r_on and r_off (1 sigma)",
+                           lo=0, hi=0.5, lo_open=False)
+    seed: int = param(2020, "", "random seed of the cycle-to-cycle draws", lo=0, hi=2**31,
+                      lo_open=False, integer=True)
+
+
+def run(ctx) -> Results:
+    """Bipolar triangular I-V sweeps with cycle-to-cycle variation; Vth and Vhold per branch."""
+    p = ctx.p
+    rng = np.random.default_rng(p.seed)
+    var = Variation(v_th=p.sigma_v, v_hold=p.sigma_v, r_on=p.sigma_r, r_off=p.sigma_r)
+    devices = [sample(ctx.device, rng, var) for _ in range(p.n_cycles)]
+    pts = triangle(p.v_peak, p.period, 1)
+    items = [(f"cycle_{k:02d}", device_sweep(points=pts, R_s=p.R_s, device=d, tmax=p.period / 4000))
+             for k, d in enumerate(devices)]
+    wfs = ctx.simulate(items)
+    per = {"v_th_pos": [], "v_th_neg": [], "v_hold_pos": [], "v_hold_neg": []}
+    for wf in wfs:
+        th = thresholds(wf.time, wf["v(in)"], wf["v(top)"], wf["i(vsense)"])
+        for k in per:
+            per[k] += th[k]
+    m = {k: float(np.nanmean(v)) for k, v in per.items()}
+    vth = (m["v_th_pos"] + m["v_th_neg"]) / 2
+    vhold = (m["v_hold_pos"] + m["v_hold_neg"]) / 2
+    res = {"v_th": {"pos": per["v_th_pos"], "neg": per["v_th_neg"]},
+           "v_hold": {"pos": per["v_hold_pos"], "neg": per["v_hold_neg"]},
+           "mean_abs_v_th": vth, "mean_abs_v_hold": vhold,
+           "std_v_th": float(np.nanstd(per["v_th_pos"] + per["v_th_neg"])),
+           "cycle_devices": [{"v_th": d.v_th, "v_hold": d.v_hold, "r_on": d.r_on, "r_off": d.r_off}
+                             for d in devices]}
+    missing = int(np.isnan(sum(per.values(), [])).sum())
+    checks = [
+        within("mean |Vth|", PAPER["v_th"], vth),
+        within("mean |Vhold|", PAPER["v_hold"], vhold),
+        within("Vth polarity difference", PAPER["polarity_difference"], abs(m["v_th_pos"] - m["v_th_neg"])),
+        within("Vhold polarity difference", PAPER["polarity_difference"], abs(m["v_hold_pos"] - m["v_hold_neg"])),
+        Check("every branch switched", "all", missing, "0 missing", missing == 0),
+    ]
+    return Results(res, checks, data={"wfs": wfs})
+
+
+def plot(r: Results):
+    p, res, wfs = r.params, r.results, r.data["wfs"]
+    fig, axes = figure(1, 2, w=4.6, h=3.8)
+    ax, axl = axes[0]
+    cmap = matplotlib.colormaps["viridis"]
+    for k, wf in enumerate(wfs):
+        c = cmap(k / max(1, len(wfs) - 1))
+        ax.plot(wf["v(top)"], wf["i(vsense)"] * 1e3, lw=0.7, color=c)
+        axl.semilogy(wf["v(top)"], np.abs(wf["i(vsense)"]) + 1e-12, lw=0.7, color=c)
+    vth, vhold = r.paper["v_th"].value, r.paper["v_hold"].value
+    for a in (ax, axl):
+        for v in (vth, -vth):
+            a.axvline(v, **PAPER_LINE)
+        for v in (vhold, -vhold):
+            a.axvline(v, color="tab:purple", ls=":", lw=1.2)
+        a.set_xlabel("device voltage (V)")
+        a.grid(alpha=0.3)
+    ax.set_ylabel("current (mA)")
+    axl.set_ylabel("|current| (A)")
+    ax.plot([], [], color=cmap(0.5), label=f"simulated, {p.n_cycles} cycles")
+    ax.plot([], [], **PAPER_LINE, label=f"paper Vth ±{vth:g} V")
+    ax.plot([], [], color="tab:purple", ls=":", label=f"paper Vhold ±{vhold:g} V")
+    axl.set_ylim(bottom=1e-9)
+    legend_outside(ax, ncol=2)
+    fig.suptitle(f"Fig. 2b: mean |Vth| = {res['mean_abs_v_th']:.3f} V, |Vhold| = {res['mean_abs_v_hold']:.3f} V")
+    return fig
+
+
+EXPERIMENT = experiment(name="iv", figure="Fig. 2b", params=IVParams, run=run, plot=plot, paper=PAPER, order=1,
+                        keys=("v_th", "v_hold"), headline=("mean_abs_v_th", "mean_abs_v_hold", "std_v_th"),
+                        quick={"n_cycles": 4})
