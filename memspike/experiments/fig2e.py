@@ -90,4 +90,4 @@ def plot(r: Results):
 
 
 EXPERIMENT = experiment(name="fig2e", figure="Fig. 2e, Supp. Fig. 6", params=Fig2eParams, run=run, plot=plot,
-                        order=20, keys=("cases",), headline=("spike_count",), quick={"n_pulses": 3})
+                        order=20, keys=("cases",), headline=("spike_count",), quick={"n_pulses": 2})

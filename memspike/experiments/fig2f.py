@@ -93,4 +93,4 @@ def plot(r: Results):
 
 
 EXPERIMENT = experiment(name="fig2f", figure="Fig. 2f", params=Fig2fParams, run=run, plot=plot, paper=PAPER,
-                        order=21, keys=tuple(SWEEPS), quick={"n_pulses": 4})
+                        order=21, keys=tuple(SWEEPS), quick={"n_pulses": 2})
