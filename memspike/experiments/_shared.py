@@ -22,7 +22,7 @@ from circuits.builders import dendrite as dendrite_circuit
 from circuits.stimuli import PulseTrain
 from pyspice_models.params import Params, param
 
-from ..plotting import trace_panel
+from ..plotting import legend_outside, trace_panel
 
 TAIL = 0.3e-6     # simulated after the last pulse, so that a spike at the very end is counted
 
@@ -119,11 +119,15 @@ def fit_warnings(fit, doc) -> list[str]:
 # --------------------------------------------------------------------------- panels
 def inputs_panel(ax, sp, wf, title):
     """Membrane voltage, every input and the device current of one dendrite run."""
-    vin = [k for k in wf.vectors if k.startswith("v(s")]
+    vin = sorted(k for k in wf.vectors if k.startswith("v(s"))
     ax_i = trace_panel(ax, wf.time, wf[vin[0]] if vin else 0 * wf.time, wf["v(mem)"], wf["i(vsense)"],
                        sp.times, title)
-    for k in vin[1:]:
-        ax.plot(wf.time * 1e6, wf[k], color="0.3", lw=0.6, ls=":")
+    if len(vin) > 1:
+        ax.get_lines()[0].set_label(f"input {vin[0][2:-1].upper()}")
+        for k in vin[1:]:
+            ax.plot(wf.time * 1e6, wf[k], color="0.3", lw=0.6, ls=":", label=f"input {k[2:-1].upper()}")
+        lines = ax.get_lines() + ax_i.get_lines()[:1]
+        legend_outside(ax, lines, [ln.get_label() for ln in lines], ncol=4, title=title)
     return ax_i
 
 
