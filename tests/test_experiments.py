@@ -94,3 +94,22 @@ def test_fit_warnings_reach_the_check(tmp_path):
     doc = execute("fig3l", tmp_path)
     check = next(c for c in doc["checks"] if c["name"].startswith("Lorentz"))
     assert check["warnings"] == doc["results"]["fit"]["warnings"] and check["warnings"]
+
+
+def test_fig3d_rise_is_judged_where_the_neuron_fires():
+    from memspike.experiments.fig3d import rises_where_firing
+
+    assert not rises_where_firing("x", np.zeros((4, 4)), 0).passed          # zeros rise trivially: refused
+    corner = np.zeros((4, 4))
+    corner[2, 3], corner[3, 2], corner[3, 3] = 1.0, 1.0, 2.0
+    assert rises_where_firing("x", corner, 0).passed and rises_where_firing("x", corner, 1).passed
+    corner[3, 3] = 0.5                                                        # falls where it fires
+    assert not rises_where_firing("x", corner, 0).passed
+
+
+def test_trend_span_is_relative_to_the_counts():
+    from memspike.experiments.base import trend
+
+    assert trend("t", [1, 2, 3], [100, 101, 102], "rises", 0.3).passed is False   # 2 of 102: no trend
+    assert trend("t", [1, 2, 3], [10, 20, 40], "rises", 0.3).passed
+    assert not trend("t", [1, 2, 3], [10, 30, 20], "rises").passed

@@ -343,8 +343,12 @@ def below(name: str, ref: Ref, sim: float) -> Check:
                  bool(np.isfinite(sim) and sim < ref.value))
 
 
-def trend(name: str, x, y, direction: str, min_span: float | None = None) -> Check:
-    """Monotonic trend check: ``direction`` 'rises' (non-decreasing, last > first) or 'falls'."""
+def trend(name: str, x, y, direction: str, rel_span: float | None = None) -> Check:
+    """Monotonic trend check: ``direction`` 'rises' (non-decreasing, last > first) or 'falls'.
+
+    ``rel_span``: the sweep must also move ``y`` by at least this fraction of its largest value,
+    so that a trend of a few spikes out of hundreds does not pass as one.
+    """
     y = np.asarray(y, float)
     d = np.diff(y)
     if direction == "rises":
@@ -353,9 +357,9 @@ def trend(name: str, x, y, direction: str, min_span: float | None = None) -> Che
         ok = bool(np.all(d <= 0) and y[-1] < y[0])
     tol = f"monotonic, {direction}"
     span = float(y.max() - y.min())
-    if min_span is not None:
-        ok = ok and span >= min_span
-        tol += f", span >= {min_span:g}"
+    if rel_span is not None:
+        ok = ok and span >= rel_span * float(np.abs(y).max())
+        tol += f", span >= {rel_span:.0%} of the largest value"
     return Check(name, direction, {"x": list(map(float, x)), "y": y.tolist(), "span": span}, tol, ok)
 
 

@@ -23,13 +23,13 @@ PAPER = {"v_th": Ref(0.80, "V", "Fig. 2b", 0.05), "v_hold": Ref(0.60, "V", "Fig.
 @dataclass(frozen=True, kw_only=True)
 class IVParams(Params):
     v_peak: float = param(1.2, "V", "sweep to ±1.2 V, well past Vth as in Fig. 2b", lo=0.01, hi=20)
-    period: float = param(10e-3, "s", "one bipolar cycle; quasi-static (>> incubation time t_d0)",
+    period: float = param(10e-3, "s", "one bipolar cycle (each polarity takes half); quasi-static (>> t_d0)",
                           lo=1e-7, hi=100)
-    n_cycles: int = param(10, "", "Fig. 2b: 10 cycles", lo=1, hi=1000, lo_open=False, integer=True)
+    n_cycles: int = param(10, "", "Fig. 2b: 10 cycles (of each polarity)", lo=1, hi=1000, lo_open=False, integer=True)
     R_s: float = param(10.0, "ohm", "series resistance of contacts/instrument; << r_on so the "
                        "on state stays above Vhold (no relaxation oscillation during the sweep)",
                        lo=1e-3, hi=1e6)
-    sigma_v: float = param(0.02, "", "cycle-to-cycle relative spread of v_th and v_hold (1 sigma)",
+    sigma_v: float = param(0.02, "", "cycle-to-cycle relative spread of v_th and v_hold (1 sigma), drawn per sweep",
                            lo=0, hi=0.2, lo_open=False)
     sigma_r: float = param(0.05, "", "cycle-to-cycle relative spread of r_on and r_off (1 sigma)",
                            lo=0, hi=0.5, lo_open=False)
@@ -38,14 +38,17 @@ class IVParams(Params):
 
 
 def run(ctx) -> Results:
-    """Bipolar triangular I-V sweeps with cycle-to-cycle variation; Vth and Vhold per branch."""
+    """Triangular I-V sweeps of each polarity, each on its own drawn device; Vth and Vhold per branch."""
     p = ctx.p
     rng = np.random.default_rng(p.seed)
     var = Variation(v_th=p.sigma_v, v_hold=p.sigma_v, r_on=p.sigma_r, r_off=p.sigma_r)
-    devices = [sample(ctx.device, rng, var) for _ in range(p.n_cycles)]
-    pts = triangle(p.v_peak, p.period, 1)
-    items = [(f"cycle_{k:02d}", device_sweep(points=pts, R_s=p.R_s, device=d, tmax=p.period / 4000))
-             for k, d in enumerate(devices)]
+    # each polarity of each cycle is swept on its own draw, so that the polarity check compares
+    # independent devices (one device for both would agree with itself by construction)
+    devices = {pol: [sample(ctx.device, rng, var) for _ in range(p.n_cycles)] for pol in ("pos", "neg")}
+    up = triangle(p.v_peak, p.period / 2, 1, negative=False)        # 0 -> +v -> 0 at the bipolar sweep rate
+    shapes = {"pos": up, "neg": up * np.array([1.0, -1.0])}
+    items = [(f"{pol}_{k:02d}", device_sweep(points=shapes[pol], R_s=p.R_s, device=d, tmax=p.period / 4000))
+             for pol in ("pos", "neg") for k, d in enumerate(devices[pol])]
     wfs = ctx.simulate(items)
     per = {"v_th_pos": [], "v_th_neg": [], "v_hold_pos": [], "v_hold_neg": []}
     for wf in wfs:
@@ -59,8 +62,8 @@ def run(ctx) -> Results:
            "v_hold": {"pos": per["v_hold_pos"], "neg": per["v_hold_neg"]},
            "mean_abs_v_th": vth, "mean_abs_v_hold": vhold,
            "std_v_th": float(np.nanstd(per["v_th_pos"] + per["v_th_neg"])),
-           "cycle_devices": [{"v_th": d.v_th, "v_hold": d.v_hold, "r_on": d.r_on, "r_off": d.r_off}
-                             for d in devices]}
+           "cycle_devices": {pol: [{"v_th": d.v_th, "v_hold": d.v_hold, "r_on": d.r_on, "r_off": d.r_off}
+                                   for d in devs] for pol, devs in devices.items()}}
     missing = int(np.isnan(sum(per.values(), [])).sum())
     checks = [
         within("mean |Vth|", PAPER["v_th"], vth),
@@ -91,7 +94,7 @@ def plot(r: Results):
         a.grid(alpha=0.3)
     ax.set_ylabel("current (mA)")
     axl.set_ylabel("|current| (A)")
-    ax.plot([], [], color=cmap(0.5), label=f"simulated, {p.n_cycles} cycles")
+    ax.plot([], [], color=cmap(0.5), label=f"simulated, {p.n_cycles} sweeps per polarity")
     ax.plot([], [], **PAPER_LINE, label=f"paper Vth ±{vth:g} V")
     ax.plot([], [], color="tab:purple", ls=":", label=f"paper Vhold ±{vhold:g} V")
     axl.set_ylim(bottom=1e-9)
