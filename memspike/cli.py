@@ -162,6 +162,14 @@ def summary(doc: dict, out: Path) -> list[str]:
             warn = f"  [warnings: {'; '.join(c['warnings'])}]" if c["warnings"] else ""
             lines.append(f"  [{'PASS' if c['pass'] else 'FAIL'}] {c['name']}: paper {fmt(c['paper'])}, "
                          f"simulated {fmt(c['simulated'])} ({c['tolerance']}){warn}")
+    margins = doc["results"].get("margins")
+    if isinstance(margins, dict):
+        from .experiments.base import margin_text
+
+        for knob, v in margins.items():
+            tight = min(v["checks"].items(), key=lambda kv: min(kv[1]["minus"]["ok"], kv[1]["plus"]["ok"]))
+            lines.append(f"  margin of {knob}: {margin_text(tight[1]['minus'], v['unit'])} down, "
+                         f"{margin_text(tight[1]['plus'], v['unit'])} up before '{tight[0]}' fails")
     name = doc["experiment"]
     lines.append(f"wrote {out / (name + '.json')}, {out / (name + '.png')}, {out / name}/")
     return lines

@@ -17,7 +17,7 @@ from circuits.runner import SimulationError
 
 from . import __version__
 from .experiments import REGISTRY, execute
-from .experiments.base import check_out
+from .experiments.base import check_out, margin_text
 from .io import write_text_atomic
 from .text import fmt
 
@@ -92,6 +92,13 @@ def document(docs, failures, quick: bool, runtime: float) -> list[tuple]:
                          + (", ..." if len(d["netlists"]) > 6 else ""))]
         if d["notes"]:
             blocks.append(("ul", list(d["notes"])))
+        margins = d["results"].get("margins")
+        if isinstance(margins, dict):
+            blocks.append(("p", "**Margins**: how far each value can move, each way, before each check fails "
+                                "(the experiment re-run at each step; values that hinge on millivolts show here)."))
+            blocks.append(("table", ["moved", "check", "down", "up"],
+                           [[knob, check, margin_text(m["minus"], v["unit"]), margin_text(m["plus"], v["unit"])]
+                            for knob, v in margins.items() for check, m in v["checks"].items()]))
         if d.get("paper"):
             blocks.append(("table", ["paper value", "value", "unit", "where", "tolerance"],
                            [[k, fmt(r["value"]), r["unit"], r["source"], "" if r["tol"] is None else fmt(r["tol"])]

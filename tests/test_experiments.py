@@ -91,7 +91,7 @@ def test_supp7_saturation_check_can_fail(tmp_path):
 @pytest.mark.ngspice
 def test_fit_warnings_reach_the_check(tmp_path):
     """fig3l's Lorentz fit (full dt grid) has a width beyond the data: the R^2 check carries that warning."""
-    doc = execute("fig3l", tmp_path)
+    doc = execute("fig3l", tmp_path, quick=True, sets={"dt_step": "1.1u"})
     check = next(c for c in doc["checks"] if c["name"].startswith("Lorentz"))
     assert check["warnings"] == doc["results"]["fit"]["warnings"] and check["warnings"]
 
@@ -113,3 +113,31 @@ def test_trend_span_is_relative_to_the_counts():
     assert trend("t", [1, 2, 3], [100, 101, 102], "rises", 0.3).passed is False   # 2 of 102: no trend
     assert trend("t", [1, 2, 3], [10, 20, 40], "rises", 0.3).passed
     assert not trend("t", [1, 2, 3], [10, 30, 20], "rises").passed
+
+
+def test_margins_find_where_each_check_fails(tmp_path):
+    """A stand-in experiment whose checks pass within 12 mV and 30 mV of the nominal v_th."""
+    from memspike.experiments.base import VTH_KNOB, Check, Context, Experiment, Results, margin_text, measure_margins
+    from pyspice_models.nbox import NbOxParams
+
+    def run(ctx):
+        dv = ctx.device.v_th - NbOxParams().v_th
+        return Results({}, [Check("tight", 0, dv, "", abs(dv) < 0.012), Check("loose", 0, dv, "", dv > -0.03),
+                            Check("broken", 0, dv, "", False)])
+
+    exp = Experiment("stand_in", "none", type(REGISTRY["fig3c"].params()), run, None, {}, (), (), ("ngspice",),
+                     {}, 0, "stand-in", (VTH_KNOB,))
+    ctx = Context(exp, exp.params(), NbOxParams(), tmp_path)
+    m = measure_margins(ctx, run(ctx).checks)["device.v_th"]["checks"]
+    assert m["tight"]["minus"] == {"ok": 0.01, "fails": 0.02} and m["tight"]["plus"] == {"ok": 0.01, "fails": 0.02}
+    assert m["loose"]["minus"] == {"ok": 0.02, "fails": 0.04} and m["loose"]["plus"] == {"ok": 0.04, "fails": None}
+    assert m["broken"]["plus"] == {"ok": 0.0, "fails": 0.0}
+    assert margin_text(m["tight"]["minus"], "V") == "10 mV (fails at 20 mV)"
+    assert margin_text(m["loose"]["plus"], "V") == ">= 40 mV"
+    assert margin_text(m["broken"]["plus"], "V") == "fails at nominal"
+    assert margin_text({"ok": 0.0, "fails": 0.005}, "V") == "< 5 mV"
+
+
+def test_every_fig3_4_experiment_measures_margins():
+    for name in ("fig3c", "fig3d", "fig3e", "fig3h", "fig3i", "fig3l", "fig4"):
+        assert {k.name for k in REGISTRY[name].margins} >= {"device.v_th", "R_1+R_2"}, name

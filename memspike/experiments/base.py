@@ -83,6 +83,35 @@ class Results:
 
 
 @dataclass(frozen=True)
+class Knob:
+    """A value whose tolerance a run measures: shifted each way in ``steps`` until each check fails.
+
+    ``keys``: ``device.NAME`` (shifted by ``steps``, in its unit) or circuit parameters (scaled
+    together by ``1 +/- step``: ``relative``).
+    """
+
+    name: str
+    keys: tuple[str, ...]
+    steps: tuple[float, ...]
+    relative: bool
+    unit: str
+
+    def apply(self, params: Params, device: NbOxParams, shift: float) -> tuple[Params, NbOxParams]:
+        dev = {k[7:]: getattr(device, k[7:]) + shift for k in self.keys if k.startswith("device.")}
+        circ = {k: getattr(params, k) * (1 + shift) if self.relative else getattr(params, k) + shift
+                for k in self.keys if not k.startswith("device.")}
+        return params.replace(**circ), device.replace(**dev)
+
+
+VTH_KNOB = Knob("device.v_th", ("device.v_th",), (0.005, 0.01, 0.02, 0.04), False, "V")
+
+
+def synapse_knob(*keys: str) -> Knob:
+    """The synaptic resistors ``keys`` scaled together (a process shift of the TaOx/resistor values)."""
+    return Knob("+".join(keys), keys, (0.02, 0.05, 0.1, 0.2), True, "")
+
+
+@dataclass(frozen=True)
 class Experiment:
     name: str
     figure: str
@@ -96,6 +125,7 @@ class Experiment:
     quick: dict                      # parameter changes for --quick
     order: float                     # position in list/reproduce (paper order)
     summary: str
+    margins: tuple[Knob, ...] = ()   # values whose tolerance a full run measures
 
     def quick_params(self) -> Params:
         return self.params().replace(**self.quick)
@@ -106,7 +136,7 @@ REGISTRY: dict[str, Experiment] = {}
 
 def experiment(*, name: str, figure: str, params: type[Params], run, plot, order: float,
                paper: dict[str, Ref] | None = None, keys=(), headline=None, engines=("ngspice",),
-               quick: dict | None = None) -> Experiment:
+               quick: dict | None = None, margins=()) -> Experiment:
     """Declare and register an experiment (call it once, at the end of the experiment's module)."""
     check_name(name, "experiment name")
     if name in REGISTRY:
@@ -118,7 +148,8 @@ def experiment(*, name: str, figure: str, params: type[Params], run, plot, order
     params().replace(**quick)                       # a quick variant that does not validate is a bug
     summary = (run.__doc__ or "").strip().splitlines()[0] if run.__doc__ else ""
     exp = Experiment(name, figure, params, run, plot, dict(paper or {}), tuple(keys),
-                     tuple(headline if headline is not None else keys), tuple(engines), quick, order, summary)
+                     tuple(headline if headline is not None else keys), tuple(engines), quick, order, summary,
+                     tuple(margins))
     REGISTRY[name] = exp
     return exp
 
@@ -204,6 +235,53 @@ def deck_header(ctx: Context, filename: str) -> list[str]:
     run = (f"vacask {filename} (next to its .va files)" if ctx.engine == "vacask"
            else f"ngspice -b -r out.raw {filename}")
     return header(what=what, figure=ctx.exp.figure, values=rows, version=__version__, run=run)
+
+
+# --------------------------------------------------------------------------- margins
+def measure_margins(ctx: Context, checks: list[Check]) -> dict:
+    """How far each knob can move, each way, before each check fails (the experiment re-run, decks discarded).
+
+    Steps are tried in increasing size; a direction stops once every check has failed. Per check and
+    direction: ``ok``, the largest step tried that it still passed (0: none), and ``fails``, the
+    smallest step at which it failed (None: it passed every step, so its margin is at least ``ok``).
+    """
+    out = {}
+    for knob in ctx.exp.margins:
+        per_check = {c.name: {} for c in checks}
+        for sign, side in ((-1, "minus"), (1, "plus")):
+            alive = {c.name for c in checks if c.passed}
+            for c in checks:
+                per_check[c.name][side] = {"ok": 0.0, "fails": None if c.passed else 0.0}
+            for step in knob.steps:
+                if not alive:
+                    break
+                try:
+                    params, device = knob.apply(ctx.p, ctx.device, sign * step)
+                except ParameterError:
+                    break                           # the shifted value is not a valid device or circuit
+                with tempfile.TemporaryDirectory(prefix="margins-") as tmp:
+                    child = Context(ctx.exp, params, device, Path(tmp), ctx.engine, ctx.quick, ctx.scheduler,
+                                    ctx.progress)
+                    shifted = {c.name: c.passed for c in ctx.exp.run(child).checks}
+                for name in list(alive):
+                    if shifted.get(name):
+                        per_check[name][side]["ok"] = step
+                    else:
+                        per_check[name][side]["fails"] = step
+                        alive.discard(name)
+        out[knob.name] = {"unit": knob.unit or "relative", "steps": list(knob.steps), "checks": per_check}
+    return out
+
+
+def margin_text(side: dict, unit: str) -> str:
+    """``{"ok": 0.005, "fails": 0.01}`` -> '5 mV (fails at 10 mV)'; relative values in %."""
+    def show(x):
+        return f"{x * 1e3:g} mV" if unit == "V" else f"{x * 100:g} %" if unit == "relative" else f"{x:g} {unit}"
+    if side["fails"] is None:
+        return f">= {show(side['ok'])}"
+    if side["fails"] == 0:
+        return "fails at nominal"
+    return f"{show(side['ok'])} (fails at {show(side['fails'])})" if side["ok"] else f"< {show(side['fails'])}"
 
 
 # --------------------------------------------------------------------------- overrides
@@ -302,6 +380,9 @@ def execute(name: str, out: Path, *, engine: str = "ngspice", sets: dict[str, st
         ctx = Context(exp, params, device, staging, engine, quick, scheduler, progress)
         res: Results = exp.run(ctx)
         res.params, res.device, res.paper = params, device, exp.paper
+        if exp.margins:
+            res.results["margins"] = (measure_margins(ctx, res.checks) if not quick else
+                                      "not measured in the quick variant (run without --quick)")
         missing = [k for k in exp.keys if k not in res.results]
         if missing:
             raise RuntimeError(f"{name}: results lack the promised keys {missing}")
@@ -363,5 +444,6 @@ def trend(name: str, x, y, direction: str, rel_span: float | None = None) -> Che
     return Check(name, direction, {"x": list(map(float, x)), "y": y.tolist(), "span": span}, tol, ok)
 
 
-__all__ = ["Check", "Context", "ENGINES", "Experiment", "REGISTRY", "Ref", "Results", "apply_overrides",
-           "below", "check_out", "execute", "experiment", "prepare", "trend", "within"]
+__all__ = ["Check", "Context", "ENGINES", "Experiment", "Knob", "REGISTRY", "Ref", "Results", "VTH_KNOB",
+           "apply_overrides", "below", "check_out", "execute", "experiment", "margin_text", "measure_margins",
+           "prepare", "synapse_knob", "trend", "within"]

@@ -8,7 +8,7 @@ from pyspice_models.params import again
 
 from ..plotting import figure
 from ._shared import FIG3_IDLE, Amplitude, Interval, Synapses, Timing, duration, idle, inputs_panel, run_dendrite, train
-from .base import Check, Ref, Results, experiment, within
+from .base import VTH_KNOB, Check, Ref, Results, experiment, synapse_knob, within
 
 PAPER = {"rate_single": Ref(0.36e6, "Hz", "Fig. 3c", 0.1e6), "rate_both": Ref(1.6e6, "Hz", "Fig. 3c", 0.4e6)}
 
@@ -57,4 +57,5 @@ def plot(r: Results):
 
 
 EXPERIMENT = experiment(name="fig3c", figure="Fig. 3b-c", params=Fig3cParams, run=run, plot=plot, paper=PAPER,
-                        order=30, keys=("rate_s1", "rate_s2", "rate_both"))
+                        order=30, keys=("rate_s1", "rate_s2", "rate_both"),
+                        margins=(VTH_KNOB, synapse_knob("R_1", "R_2")))

@@ -11,7 +11,7 @@ from pyspice_models.params import ParameterError, param
 
 from ..plotting import figure, legend_outside
 from ._shared import duration, fit_or_reason, fit_warnings, idle, run_dendrite, train
-from .base import Check, Ref, Results, experiment
+from .base import VTH_KNOB, Check, Ref, Results, experiment, synapse_knob
 from .fig3c import Fig3cParams
 
 PAPER = {"fit_r2": Ref(0.9, "", "TARGETS.md: the rate surface is smooth enough to fit (Fig. 3d)")}
@@ -99,4 +99,5 @@ def plot(r: Results):
 
 EXPERIMENT = experiment(name="fig3d", figure="Fig. 3d", params=Fig3dParams, run=run, plot=plot, paper=PAPER,
                         order=31, keys=("v1", "v2", "rate", "fit"), headline=("rate",),
-                        quick={"n_levels": 4, "n_pulses": 5})
+                        quick={"n_levels": 4, "n_pulses": 5},
+                        margins=(VTH_KNOB, synapse_knob("R_1", "R_2")))

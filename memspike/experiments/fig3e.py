@@ -8,7 +8,7 @@ from analysis.logic import truth_table
 from pyspice_models.params import param
 
 from ._shared import gate_rates, idle, truth_figure
-from .base import Check, Ref, Results, experiment
+from .base import VTH_KNOB, Check, Ref, Results, experiment, synapse_knob
 from .fig3c import Fig3cParams
 
 PAPER = {"truth_and": Ref([0, 0, 0, 1], "", "Fig. 3e"), "threshold": Ref(1.5e6, "Hz", "Fig. 3e"),
@@ -42,4 +42,5 @@ def plot(r: Results):
 
 
 EXPERIMENT = experiment(name="fig3e", figure="Fig. 3e", params=Fig3eParams, run=run, plot=plot, paper=PAPER,
-                        order=32, keys=("truth",), headline=("truth", "rates", "truth_or"))
+                        order=32, keys=("truth",), headline=("truth", "rates", "truth_or"),
+                        margins=(VTH_KNOB, synapse_knob("R_1", "R_2")))

@@ -22,7 +22,7 @@ from ._shared import (
     inputs_panel,
     run_dendrite,
 )
-from .base import Check, Results, experiment, trend
+from .base import VTH_KNOB, Check, Results, experiment, synapse_knob, trend
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -97,4 +97,5 @@ def plot(r: Results):
 
 EXPERIMENT = experiment(name="fig3h", figure="Fig. 3f-h", params=Fig3hParams, run=run, plot=plot, order=33,
                         keys=("interval", "rate_single", "rate_both", "fit"), headline=("rate_single", "rate_both"),
-                        quick={"n_intervals": 5, "n_pulses": 5})
+                        quick={"n_intervals": 5, "n_pulses": 5},
+                        margins=(VTH_KNOB, synapse_knob("R_1", "R_2")))

@@ -8,7 +8,7 @@ from analysis.logic import truth_table
 from pyspice_models.params import again, param
 
 from ._shared import FIG3_IDLE, Interval, Synapses, Timing, gate_rates, idle, truth_figure
-from .base import Check, Ref, Results, experiment
+from .base import VTH_KNOB, Check, Ref, Results, experiment, synapse_knob
 
 PAPER = {"truth": Ref([0, 1, 1, 0], "", "Fig. 3i"), "threshold": Ref(0.3e6, "Hz", "Fig. 3i")}
 
@@ -46,4 +46,5 @@ def plot(r: Results):
 
 
 EXPERIMENT = experiment(name="fig3i", figure="Fig. 3i, Supp. Fig. 8", params=Fig3iParams, run=run, plot=plot,
-                        paper=PAPER, order=34, keys=("truth",), headline=("truth", "rates"))
+                        paper=PAPER, order=34, keys=("truth",), headline=("truth", "rates"),
+                        margins=(VTH_KNOB, synapse_knob("R_1", "R_2")))

@@ -23,7 +23,7 @@ from ._shared import (
     run_dendrite,
     train,
 )
-from .base import Check, Ref, Results, experiment
+from .base import VTH_KNOB, Check, Ref, Results, experiment, synapse_knob
 
 # Eq. 1 with dt in seconds: the paper's A = 10.34 (count x µs) becomes 10.34e-6 (count x s)
 PAPER = {"lorentz": Ref({"y0": 6.04, "A": 10.34e-6, "B": 2.15e-6, "tau": 0.05e-6}, "SI", "Fig. 3l, Eq. 1"),
@@ -112,4 +112,5 @@ def plot(r: Results):
 
 EXPERIMENT = experiment(name="fig3l", figure="Fig. 3j-l", params=Fig3lParams, run=run, plot=plot, paper=PAPER,
                         order=35, keys=("dt", "spike_count", "fit"), headline=("dt", "spike_count"),
-                        quick={"dt_step": 2.2e-6})
+                        quick={"dt_step": 2.2e-6},
+                        margins=(VTH_KNOB, synapse_knob("R_1", "R_2")))

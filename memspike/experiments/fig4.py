@@ -11,7 +11,7 @@ from pyspice_models.params import ParameterError, again, param
 
 from ..plotting import PAPER_POINTS, figure, legend_outside
 from ._shared import Interval, Synapses, Timing, fit_or_reason, fit_warnings, idle, run_dendrite, train
-from .base import Check, Ref, Results, experiment
+from .base import VTH_KNOB, Check, Ref, Results, experiment, synapse_knob
 
 PAPER = {"counts": Ref([0, 5, 8, 9, 9], "spikes at m = 0, 0.4, 0.5, 0.6, 0.7 V", "Fig. 4c", 2),
          "hill": Ref({"k0": 1.11, "k1": 0.45, "k2": 100.0, "k3": 50.0, "R_max": 9.0, "d50": 0.35e6},
@@ -177,4 +177,5 @@ def plot(r: Results):
 EXPERIMENT = experiment(name="fig4", figure="Fig. 4c-e", params=Fig4Params, run=run, plot=plot, paper=PAPER,
                         order=40, keys=("m", "spike_count", "io", "fit", "gain"), headline=("m", "spike_count", "gain"),
                         # quick: the drives where the IO curves rise (the low ones are long runs that stay at 0)
-                        quick={"f_io_min": 0.35e6, "n_io": 9})
+                        quick={"f_io_min": 0.35e6, "n_io": 9},
+                        margins=(VTH_KNOB, synapse_knob("R_1", "R_2")))
