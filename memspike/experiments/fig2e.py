@@ -73,7 +73,7 @@ def plot(r: Results):
     fig.colorbar(im, ax=ax, shrink=0.8)
     ax = axes[0, 1]
     for k, sp in enumerate(r.data["spikes"]):
-        ax.plot(sp.times * 1e6, np.full(sp.count, k), "|", ms=6, color=f"C{k // 3}")
+        ax.plot(sp.times * 1e6, np.full(sp.count, k), "|", ms=7, mew=0.4, color=f"C{k // 3}")
     ax.set_yticks(range(9), [f"{c['R_L'] / 1e3:g} kΩ, {c['C_m'] * 1e12:g} pF" for c in res["cases"]])
     ax.set_xlim(0, r.data["duration"] * 1e6)
     ax.set_xlabel("time (µs)")
