@@ -290,8 +290,16 @@ def fit_surface(v1, v2, rate, fixed: Mapping[str, float] | None = None) -> FitRe
     mid = v[np.argmin(np.abs(rate - R0 / 2))]
     p0 = {"R_max": R0, "c": 0.5, "v50": float(mid), "s": max(float(np.ptp(v)) / 10, 1e-3)}
     bounds = {"R_max": (0, 10 * R0), "c": (0, 1), "s": (1e-6, 10 * max(float(np.ptp(v)), 1e-3))}
-    return _fit("surface", sigmoid_surface, (v1, v2), rate, ["R_max", "c", "v50", "s"], p0, bounds,
-                fixed, scales=("s",), locations={"v50": max(float(np.ptp(v)), 1e-3)})
+    fit = _fit("surface", sigmoid_surface, (v1, v2), rate, ["R_max", "c", "v50", "s"], p0, bounds,
+               fixed, scales=("s",), locations={"v50": max(float(np.ptp(v)), 1e-3)})
+    steps = np.diff(np.unique(np.round(v, 12)))
+    step = float(steps.min()) if steps.size else 0.0
+    s_fit = fit.params["s"]
+    if step and 4 * s_fit < step:
+        # the whole rise (about 4 s wide) fits between two grid points: any step fits, the shape is unseen
+        return _with_warnings(fit, [f"the fitted transition (4 s = {4 * s_fit:.3g} V) is narrower than the grid "
+                                    f"step ({step:.3g} V): the data only bracket it"])
+    return fit
 
 
 # --------------------------------------------------------------------------- Fig. 3h

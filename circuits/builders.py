@@ -107,7 +107,7 @@ def dendrite(*, trains, R, C_m: float = 30e-12, idle: str = "open", device: NbOx
     whose train is ``None`` is *not applied*; ``idle`` says what that means on
     the bench: ``"open"`` (its source is disconnected: the branch is left out)
     or ``"ground"`` (its source stays connected and holds 0 V, so its resistor
-    loads the node). Which is right depends on the experiment; see TARGETS.md.
+    loads the node). Which is right depends on the experiment (README: Experiments).
     """
     trains = list(trains)
     R = list(R)

@@ -17,6 +17,7 @@ import atexit
 import multiprocessing as mp
 import os
 import signal
+import threading
 from concurrent.futures import ProcessPoolExecutor
 
 from .runner import Waveforms, simulate
@@ -35,7 +36,15 @@ def _ignore_sigint() -> None:
 
 
 def workers_default() -> int:
-    return int(os.environ.get("MEMSPIKE_WORKERS", 0)) or (os.cpu_count() or 1)
+    """``MEMSPIKE_WORKERS`` (a positive integer), else one worker per core."""
+    text = os.environ.get("MEMSPIKE_WORKERS", "").strip()
+    if not text:
+        return os.cpu_count() or 1
+    if not text.isdigit() or int(text) < 1:
+        from pyspice_models.params import ParameterError
+
+        raise ParameterError("MEMSPIKE_WORKERS", text, "a positive integer (the number of worker processes)")
+    return int(text)
 
 
 def _get_pool(workers: int) -> ProcessPoolExecutor:
@@ -47,10 +56,25 @@ def _get_pool(workers: int) -> ProcessPoolExecutor:
         from . import runner
 
         method = "fork" if runner._shared is None and "fork" in mp.get_all_start_methods() else "spawn"
-        _pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method),
-                                    initializer=_ignore_sigint)
+        # a Ctrl-C that lands while the workers are forked would be swallowed by Python's at-fork
+        # handlers (and the run would go on): hold SIGINT until every worker has started, then let
+        # a pending one through
+        blocked = threading.current_thread() is threading.main_thread()
+        if blocked:
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            _pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method),
+                                        initializer=_ignore_sigint)
+            list(_pool.map(_noop, range(workers)))
+        finally:
+            if blocked:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         _pool_size = workers
     return _pool
+
+
+def _noop(_):
+    return None
 
 
 def shutdown(kill: bool = False) -> None:
@@ -87,16 +111,17 @@ def simulate_many(netlists: list[str], *, backend: str = "shared", timeout: floa
             return client.gather(futures)
     workers = workers or workers_default()
     if workers <= 1:
-        return list(_progress(map(_run_one, jobs), len(jobs), progress))
+        return list(with_progress(map(_run_one, jobs), len(jobs), progress))
     pool = _get_pool(workers)
     try:
-        return list(_progress(pool.map(_run_one, jobs), len(jobs), progress))
+        return list(with_progress(pool.map(_run_one, jobs), len(jobs), progress))
     except BaseException:
         shutdown(kill=True)      # a failure or Ctrl-C: drop what is queued, the next call starts afresh
         raise
 
 
-def _progress(it, total, label):
+def with_progress(it, total: int, label: str | None):
+    """``it`` with a tqdm bar on stderr labelled ``label`` (only on a terminal; None: no bar)."""
     if not label:
         return it
     import sys

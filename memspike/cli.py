@@ -81,7 +81,8 @@ def main(argv=None) -> int:
         from circuits.executor import shutdown
 
         shutdown(kill=True)
-        print("memspike: interrupted; nothing of the unfinished run was written", file=sys.stderr)
+        print("memspike: interrupted; the unfinished experiment left nothing behind (finished ones are kept)",
+              file=sys.stderr)
         return 130
     except OSError as e:
         print(f"memspike: error: {e.strerror or e}: {e.filename or ''}".rstrip(": "), file=sys.stderr)
@@ -112,9 +113,14 @@ def _dispatch(args) -> int:
         ok = reproduce(Path(args.out), quick=args.quick, scheduler=args.scheduler, quiet=args.quiet)
         return 0 if ok else 1
     if args.cmd == "export":
+        from .experiments.base import check_out
         from .export import export
 
-        for path in export(Path(args.out)):
+        out = check_out(Path(args.out), [])
+        for sub in ("decks", "models", "va", "README.md"):
+            if (out / sub).exists() and (out / sub).is_dir() != (sub != "README.md"):
+                raise ParameterError("--out", str(out), f"a folder where {sub} can be written (something in the way)")
+        for path in export(out):
             if not args.quiet:
                 print(path)
         return 0

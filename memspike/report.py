@@ -16,8 +16,8 @@ from pathlib import Path
 from circuits.runner import SimulationError
 
 from . import __version__
-from .experiments import REGISTRY, execute
-from .experiments.base import check_out, margin_text
+from .experiments import REGISTRY, execute, prepare
+from .experiments.base import check_out, margin_text, param_rows
 from .io import write_text_atomic
 from .text import fmt
 
@@ -28,6 +28,8 @@ def reproduce(out: Path, *, quick: bool = False, scheduler: str | None = None, n
               quiet: bool = False) -> bool:
     """Run every registered experiment (or ``names``); True if every check passed."""
     names = [n for n in REGISTRY if not names or n in names]
+    for name in names:
+        prepare(name, quick=quick, scheduler=scheduler)      # every input refused before anything is written
     out = check_out(out, names)
     for report in ("report.md", "report.html"):
         if (out / report).is_dir():
@@ -77,13 +79,22 @@ def document(docs, failures, quick: bool, runtime: float) -> list[tuple]:
          + f"; runtime {runtime:.1f} s; engine {', '.join(engines)}; memspike {__version__}; "
          + ("quick variant (`reproduce --quick`: reduced sweeps, every check run)" if quick else "full run")
          + "."),
-        ("p", "Duan et al., *Nat. Commun.* 11, 3399 (2020). One NbOx and one TaOx parameter set serve every "
-              "experiment; circuit and stimulus values per figure are listed below and in each JSON."),
+        ("p", "Duan et al., *Nat. Commun.* 11, 3399 (2020). One NbOx device parameter set (below) serves every "
+              "experiment; only circuit and stimulus values change per figure, each listed with its reason under "
+              "its figure and in its JSON. The synapses of Figs. 3-4 are fixed resistors (the TaOx synapse model "
+              "enters with the crossbar experiments). Reference values are the paper's unless their source says "
+              "otherwise (a memspike criterion)."),
     ]
     rows = [[d["experiment"], d["figure"], c["name"], fmt(c["paper"]), fmt(c["simulated"]), c["tolerance"],
              _verdict(c)] for d in docs for c in d["checks"]]
     rows += [[name, REGISTRY[name].figure, "simulation", "", msg, "", "FAIL"] for name, msg in failures.items()]
     blocks.append(("table", ["experiment", "figure", "check", "paper", "simulated", "tolerance", "result"], rows))
+    if docs:
+        from pyspice_models.nbox import NbOxParams
+
+        device = docs[0]["parameters"]["device"]
+        blocks.append(("table", ["NbOx device", "value", "unit", "meaning"],
+                       [[k, fmt(device[k]), unit, doc] for k, unit, doc, _ in NbOxParams.table()]))
     for d in docs:
         name = d["experiment"]
         blocks += [("h2", f"{name} ({d['figure']})"), ("img", f"{name}.png", name),
@@ -100,13 +111,13 @@ def document(docs, failures, quick: bool, runtime: float) -> list[tuple]:
                            [[knob, check, margin_text(m["minus"], v["unit"]), margin_text(m["plus"], v["unit"])]
                             for knob, v in margins.items() for check, m in v["checks"].items()]))
         if d.get("paper"):
-            blocks.append(("table", ["paper value", "value", "unit", "where", "tolerance"],
+            blocks.append(("table", ["reference", "value", "unit", "source", "tolerance"],
                            [[k, fmt(r["value"]), r["unit"], r["source"], "" if r["tol"] is None else fmt(r["tol"])]
                             for k, r in d["paper"].items()]))
-        params = REGISTRY[name].params
-        circuit = d["parameters"]["circuit"]
+        exp = REGISTRY[name]
+        used = exp.params(**d["parameters"]["circuit"])
         blocks.append(("table", ["parameter", "value", "unit", "reason"],
-                       [[k, fmt(circuit[k]), unit, doc] for k, unit, doc, _ in params.table()]))
+                       [[k, fmt(v), unit, doc] for k, v, unit, doc in param_rows(exp, used, d["quick"])]))
     return blocks
 
 

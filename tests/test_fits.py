@@ -179,3 +179,11 @@ def test_warnings_flag_parameters_that_mean_less_than_their_names():
     D, M = np.meshgrid(np.linspace(0.1, 0.6, 10), [0.0, 0.5, 0.7])
     fit = fit_gain_modulation(D.ravel(), M.ravel(), hill_io(D, M, **p).ravel(), fixed={"d50": 0.35})
     assert any("outside the data" in w for w in fit.warnings)
+
+
+def test_surface_fit_warns_when_the_rise_falls_between_grid_points():
+    levels = np.linspace(0.6, 0.9, 4)
+    V1, V2 = np.meshgrid(levels, levels, indexing="ij")
+    rate = np.where((V1 + V2) / 2 > 0.82, 1.8e6, 0.0) + np.where((V1 + V2) / 2 > 0.78, 0.9e6, 0.0)
+    fit = fit_surface(V1.ravel(), V2.ravel(), rate.ravel())
+    assert any("narrower than the grid" in w for w in fit.warnings), fit.warnings

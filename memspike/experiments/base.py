@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from analysis.spikes import Spikes, detect_spikes
-from circuits.executor import simulate_many
+from circuits.executor import simulate_many, with_progress, workers_default
 from circuits.format import check_name, parse_si
 from circuits.netlist import Netlist, write
 from circuits.runner import Waveforms
@@ -34,6 +34,7 @@ from pyspice_models.params import ParameterError, Params, describe_range
 
 from .. import __version__
 from ..io import apply_umask, replace_dir, save_figure_atomic, write_json_atomic
+from ..text import fmt
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,6 @@ class Results:
     data: dict = field(default_factory=dict)          # waveforms, spikes, fits: never written
     # filled in by execute() before plotting
     params: Params | None = None
-    device: NbOxParams | None = None
     paper: dict[str, Ref] = field(default_factory=dict)
 
 
@@ -119,7 +119,7 @@ class Experiment:
     run: Callable[[Context], Results]
     plot: Callable[[Results], object]
     paper: dict[str, Ref]
-    keys: tuple[str, ...]            # result keys the contract promises (TARGETS.md)
+    keys: tuple[str, ...]            # result keys the results contract promises
     headline: tuple[str, ...]        # result keys printed after a run
     engines: tuple[str, ...]
     quick: dict                      # parameter changes for --quick
@@ -190,6 +190,7 @@ class Context:
             text = write(net)
             (self.staging / f"{tag}.cir").write_text(text)
             texts.append(text)
+        log.info("%s: %d simulation(s) in ngspice", self.exp.name, len(texts))
         return simulate_many(texts, scheduler=self.scheduler, progress=self._bar(len(texts)))
 
     def _simulate_vacask(self, items):
@@ -204,30 +205,36 @@ class Context:
             for name, text in va.items():
                 (self.staging / name).write_text(text)
         # each run is its own VACASK process: threads are enough to keep the cores busy
-        workers = int(os.environ.get("MEMSPIKE_WORKERS", 0)) or (os.cpu_count() or 1)
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        with ThreadPoolExecutor(max_workers=workers_default()) as pool:
             runs = pool.map(lambda item: vacask.simulate(item[1]), items)
-            if self._bar(len(items)):
-                from tqdm import tqdm
-
-                runs = tqdm(runs, total=len(items), leave=False, unit="sim", desc=self.exp.name)
-            return list(runs)
+            return list(with_progress(runs, len(items), self._bar(len(items))))
 
     def _bar(self, n: int) -> str | None:
         """The progress bar's label, or None: only for several runs, on a terminal, unless quiet."""
         return self.exp.name if self.progress and n > 1 else None
 
-    def spikes(self, wf: Waveforms, net: Netlist, neuron: str | None = None,
-               device: NbOxParams | None = None, **kw) -> Spikes:
+    def spikes(self, wf: Waveforms, net: Netlist, neuron: str | None = None, **kw) -> Spikes:
+        """The spikes of ``neuron`` (default: the netlist's first) in a run of ``net``."""
         neuron = neuron or next(iter(net.probes))
-        return detect_spikes(wf.time, wf[net.probes[neuron]["i"]], (device or self.device).spike_current(), **kw)
+        return detect_spikes(wf.time, wf[net.probes[neuron]["i"]], self.device.spike_current(), **kw)
+
+
+def param_rows(exp: Experiment, params: Params, quick: bool) -> list[tuple[str, float, str, str]]:
+    """(name, value, unit, reason) of every circuit and stimulus value; a quick variant's changes say so."""
+    default = exp.params()
+    rows = []
+    for name, unit, doc, _ in params.table():
+        if quick and name in exp.quick:
+            doc = f"quick variant (full run: {fmt(getattr(default, name))}); full run's reason: {doc}"
+        rows.append((name, getattr(params, name), unit, doc))
+    return rows
 
 
 def deck_header(ctx: Context, filename: str) -> list[str]:
     """The header of a deck this run writes: the experiment, and every value that made it."""
     from ..decks import deck_header as header
 
-    rows = [(name, getattr(ctx.p, name), unit, doc) for name, unit, doc, _ in ctx.p.table()]
+    rows = param_rows(ctx.exp, ctx.p, ctx.quick)
     changed = ctx.device.non_defaults()
     rows += [(f"device.{name}", getattr(ctx.device, name), unit, doc)
              for name, unit, doc, _ in ctx.device.table() if name in changed]
@@ -259,6 +266,7 @@ def measure_margins(ctx: Context, checks: list[Check]) -> dict:
                     params, device = knob.apply(ctx.p, ctx.device, sign * step)
                 except ParameterError:
                     break                           # the shifted value is not a valid device or circuit
+                log.info("%s margins: %s %s%g", ctx.exp.name, knob.name, "+" if sign > 0 else "-", step)
                 with tempfile.TemporaryDirectory(prefix="margins-") as tmp:
                     child = Context(ctx.exp, params, device, Path(tmp), ctx.engine, ctx.quick, ctx.scheduler,
                                     ctx.progress)
@@ -360,6 +368,7 @@ def prepare(name: str, *, engine: str = "ngspice", sets: dict[str, str] | None =
     if engine == "vacask" and scheduler:
         raise ParameterError("--scheduler", scheduler, "unset with --engine vacask (VACASK runs locally)")
     params, device = apply_overrides(exp, sets or {}, quick)
+    workers_default()                       # a bad MEMSPIKE_WORKERS is refused before anything is written
     return exp, params, device
 
 
@@ -379,7 +388,7 @@ def execute(name: str, out: Path, *, engine: str = "ngspice", sets: dict[str, st
         staging.mkdir()
         ctx = Context(exp, params, device, staging, engine, quick, scheduler, progress)
         res: Results = exp.run(ctx)
-        res.params, res.device, res.paper = params, device, exp.paper
+        res.params, res.paper = params, exp.paper
         if exp.margins:
             res.results["margins"] = (measure_margins(ctx, res.checks) if not quick else
                                       "not measured in the quick variant (run without --quick)")
@@ -408,6 +417,8 @@ def execute(name: str, out: Path, *, engine: str = "ngspice", sets: dict[str, st
         apply_umask(staging, directory=True)
         replace_dir(staging, out / name)
     write_json_atomic(out / f"{name}.json", doc)
+    log.info("%s: %d/%d checks passed in %.1f s; wrote %s", name, sum(c.passed for c in res.checks),
+             len(res.checks), runtime, out / f"{name}.json")
     return doc
 
 
@@ -415,12 +426,12 @@ def execute(name: str, out: Path, *, engine: str = "ngspice", sets: dict[str, st
 def within(name: str, ref: Ref, sim: float) -> Check:
     """``sim`` within the paper's tolerance of ``ref``."""
     ok = bool(np.isfinite(sim) and abs(sim - ref.value) <= ref.tol)
-    return Check(name, ref.value, sim, f"+/- {ref.tol:g} {ref.unit}".strip(), ok)
+    return Check(name, ref.value, sim, f"+/- {fmt(ref.tol)} {ref.unit}".strip(), ok)
 
 
 def below(name: str, ref: Ref, sim: float) -> Check:
     """``sim`` under the paper's bound ``ref``."""
-    return Check(name, f"< {ref.value:g} {ref.unit}".strip(), sim, f"< {ref.value:g} {ref.unit}".strip(),
+    return Check(name, f"< {fmt(ref.value)} {ref.unit}".strip(), sim, f"< {fmt(ref.value)} {ref.unit}".strip(),
                  bool(np.isfinite(sim) and sim < ref.value))
 
 
@@ -446,4 +457,4 @@ def trend(name: str, x, y, direction: str, rel_span: float | None = None) -> Che
 
 __all__ = ["Check", "Context", "ENGINES", "Experiment", "Knob", "REGISTRY", "Ref", "Results", "VTH_KNOB",
            "apply_overrides", "below", "check_out", "execute", "experiment", "margin_text", "measure_margins",
-           "prepare", "synapse_knob", "trend", "within"]
+           "param_rows", "prepare", "synapse_knob", "trend", "within"]

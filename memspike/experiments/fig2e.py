@@ -70,7 +70,7 @@ def plot(r: Results):
     ax.set_xlabel("R_L (kΩ)")
     ax.set_ylabel("C_m (pF)")
     ax.set_title(f"spike count in {p.n_pulses} pulses")
-    fig.colorbar(im, ax=ax, shrink=0.8)
+    fig.colorbar(im, ax=ax, shrink=0.8, label="spike count")
     ax = axes[0, 1]
     for k, sp in enumerate(r.data["spikes"]):
         ax.plot(sp.times * 1e6, np.full(sp.count, k), "|", ms=7, mew=0.4, color=f"C{k // 3}")

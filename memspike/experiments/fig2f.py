@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from circuits.builders import lif_neuron
 from pyspice_models.params import again
 
-from ..plotting import PAPER_LINE, figure
+from ..plotting import figure
 from .base import Check, Ref, Results, experiment, trend
 from .neuron import RATE_DEFINITION, NeuronParams, pulse_train
 
@@ -21,6 +22,7 @@ SWEEPS = {
     "R_L": ([1e3, 2e3, 3.6e3, 5.1e3, 6.8e3], 1e-3, "R_L (kΩ)"),
     "C_m": ([10e-12, 20e-12, 30e-12, 50e-12, 100e-12], 1e12, "C_m (pF)"),
 }
+METHODS = dict(color="0.45", ls=":", lw=1.2)     # a fixed value of the protocol, not a result to match
 SPAN = 0.3   # each sweep moves the count by >= 30 % of its largest value (Fig. 2f's curves change severalfold)
 PAPER = {"defaults": Ref({"amplitude": 1.3, "width": 1e-6, "interval": 0.1e-6, "R_L": 3.6e3, "C_m": 30e-12},
                          "SI", "Methods (Fig. 2f's fixed values)")}
@@ -75,14 +77,17 @@ def plot(r: Results):
     for ax, (key, (_, scale, label)) in zip(axes.flat, SWEEPS.items(), strict=False):
         x = np.asarray(res[key]["x"]) * scale
         ax.plot(x, res[key]["spike_count"], "o-", color="tab:blue", label="simulated")
-        ax.axvline(defaults[key] * scale, **PAPER_LINE, label="paper's default (Methods)")
+        ax.axvline(defaults[key] * scale, **METHODS, label="the paper's fixed value (Methods)")
         ax.set_xlabel(label)
         ax.set_ylabel(f"spike count ({p.n_pulses} pulses)")
+        ax.set_ylim(bottom=0)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
     ax = axes[1, 2]
     x = np.asarray(res["interval"]["x"]) * 1e6
     ax.plot(x, np.asarray(res["interval"]["rate"]) / 1e6, "o-", color="tab:green", label="simulated")
-    ax.axvline(defaults["interval"] * 1e6, **PAPER_LINE)
+    ax.axvline(defaults["interval"] * 1e6, **METHODS)
+    ax.set_ylim(bottom=0)
     ax.set_xlabel("pulse interval (µs)")
     ax.set_ylabel("firing rate (MHz)")
     ax.set_title("rate = count / (n (width + interval))")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pyspice_models.params import again
 
 from ..plotting import figure
+from ..text import fmt
 from ._shared import FIG3_IDLE, Amplitude, Interval, Synapses, Timing, duration, idle, inputs_panel, run_dendrite, train
 from .base import VTH_KNOB, Check, Ref, Results, experiment, synapse_knob, within
 
@@ -42,7 +43,7 @@ def run(ctx) -> Results:
         within("rate S2 alone", PAPER["rate_single"], rates["s2"]),
         within("rate S1 and S2", PAPER["rate_both"], rates["both"]),
         Check("spatial summation is supralinear", "both > s1 + s2", rates["both"],
-              f"> {rates['s1'] + rates['s2']:g} Hz", bool(rates["both"] > rates["s1"] + rates["s2"])),
+              f"> {fmt(rates['s1'] + rates['s2'])} Hz", bool(rates["both"] > rates["s1"] + rates["s2"])),
     ]
     return Results(res, checks, data={"runs": dict(zip(combos, runs, strict=True))})
 

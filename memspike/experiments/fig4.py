@@ -167,10 +167,10 @@ def plot(r: Results):
         ax.plot(ms[inside], gain[inside] * 1e6, "o-", label="Eq. 4 at half max (fit)")
         if (~inside).any():
             ax.plot(ms[~inside], gain[~inside] * 1e6, "o", mfc="none", color="C0", label="half max outside drives")
-    ax.plot(ms, r.data["gain_emp"] * 1e6, "s--", mfc="none", color="C1", label="IO slope 25-75 % (data)")
+    ax.plot(ms, r.data["gain_emp"] * 1e6, "D--", color="C1", ms=5, label="IO slope 25-75 % (data)")
     ax.set_xlabel("modulation m (V)")
     ax.set_ylabel("gain df/dd (spikes per MHz)")
-    ax.set_title("Eq. 4: gain vs m")
+    legend_outside(ax, ncol=2, title="Eq. 4: gain vs m")
     return fig
 
 
