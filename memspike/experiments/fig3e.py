@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from analysis.logic import truth_table
 from pyspice_models.params import param
 
+from ..plotting import legend_outside
 from ._shared import gate_rates, idle, truth_figure
 from .base import VTH_KNOB, Check, Ref, Results, experiment, synapse_knob
 from .fig3c import Fig3cParams
@@ -37,8 +38,13 @@ def run(ctx) -> Results:
 
 
 def plot(r: Results):
-    return truth_figure(r.data["tt"], f"Fig. 3e AND: 0 / {r.params.amplitude:g} V inputs",
-                        r.paper["truth_and"].value)
+    fig = truth_figure(r.data["tt"], f"Fig. 3e AND: 0 / {r.params.amplitude:g} V inputs",
+                       r.paper["truth_and"].value)
+    ax = fig.axes[0]
+    ax.axhline(r.params.threshold_or / 1e6, color="tab:purple", ls=":", lw=1.2,
+               label=f"OR threshold {r.params.threshold_or / 1e6:g} MHz: {r.results['truth_or']}")
+    legend_outside(ax, ncol=2, title=ax.get_title())
+    return fig
 
 
 EXPERIMENT = experiment(name="fig3e", figure="Fig. 3e", params=Fig3eParams, run=run, plot=plot, paper=PAPER,

@@ -88,6 +88,7 @@ def plot(r: Results):
     for a in (ax, axl):
         for v in (vth, -vth):
             a.axvline(v, **PAPER_LINE)
+            a.axvspan(v - r.paper["v_th"].tol, v + r.paper["v_th"].tol, color="tab:red", alpha=0.08, lw=0)
         for v in (vhold, -vhold):
             a.axvline(v, color="tab:purple", ls=":", lw=1.2)
         a.set_xlabel("device voltage (V)")
