@@ -11,14 +11,25 @@ from __future__ import annotations
 
 import numpy as np
 
+from pyspice_models.equations import CompactModel
 from pyspice_models.nbox import NBOX, NbOxParams
+from pyspice_models.nbox_et import NBOX_ET, NbOxETParams
 from pyspice_models.params import ParameterError, check_range
 
 from .netlist import Netlist
 from .stimuli import PulseTrain, pwl_spec
 
-NEURON = "NbOx threshold-switch neuron (subcircuit nbox_ts)"
+NEURON = "NbOx threshold-switch neuron"
 PROBE = "0 V source: the neuron's current probe, i(vsense)"
+
+
+def device_model(device) -> CompactModel:
+    """The NbOx compact model whose parameter set ``device`` is (behavioural or electro-thermal)."""
+    if isinstance(device, NbOxETParams):
+        return NBOX_ET
+    if isinstance(device, NbOxParams):
+        return NBOX
+    raise ParameterError("device", type(device).__name__, "NbOxParams or NbOxETParams")
 
 
 def _timing(net: Netlist, tstop: float, tmax: float) -> None:
@@ -29,7 +40,7 @@ def _timing(net: Netlist, tstop: float, tmax: float) -> None:
 
 
 def lif_neuron(*, train: PulseTrain = PulseTrain(), R_L: float = 3.6e3, C_m: float = 30e-12,
-               device: NbOxParams = NbOxParams(), tail: float = 0.5e-6, tmax: float = 2e-9,
+               device: NbOxParams | NbOxETParams = NbOxParams(), tail: float = 0.5e-6, tmax: float = 2e-9,
                title: str = "memspike LIF neuron (Fig. 2d)") -> Netlist:
     """Single LIF neuron of Duan et al. Fig. 2d.
 
@@ -47,11 +58,12 @@ def lif_neuron(*, train: PulseTrain = PulseTrain(), R_L: float = 3.6e3, C_m: flo
     R_L = check_range("R_L", R_L, "ohm", lo=0, hi=1e9)
     C_m = check_range("C_m", C_m, "F", lo=0, hi=1e-3)
     net = Netlist(title)
-    net.subckts[NBOX.name] = NBOX.ngspice_subckt()
+    model = device_model(device)
+    net.subckts[model.name] = model.ngspice_subckt()
     net.vsource("vin", "in", "0", pwl_spec(train.breakpoints()), comment="input pulse train (PWL), V")
     net.resistor("rl", "in", "mem", R_L, comment="load resistor R_L")
     net.capacitor("cm", "mem", "0", C_m, comment="membrane capacitor C_m")
-    net.instance("xn1", "mem", "sense", NBOX.name, device, comment=NEURON)
+    net.instance("xn1", "mem", "sense", model.name, device, comment=f"{NEURON} (subcircuit {model.name})")
     net.vsource("vsense", "sense", "0", "DC 0", comment=PROBE)
     net.save("v(in)", "v(mem)", "i(vsense)")
     net.probes = {"n1": {"v": "v(mem)", "i": "i(vsense)"}}
@@ -59,7 +71,7 @@ def lif_neuron(*, train: PulseTrain = PulseTrain(), R_L: float = 3.6e3, C_m: flo
     return net
 
 
-def device_sweep(*, points: np.ndarray, R_s: float = 100.0, device: NbOxParams = NbOxParams(),
+def device_sweep(*, points: np.ndarray, R_s: float = 100.0, device: NbOxParams | NbOxETParams = NbOxParams(),
                  tmax: float = 1e-9, title: str = "memspike NbOx device sweep") -> Netlist:
     """The NbOx device alone behind a small series resistor (instrument/contacts).
 
@@ -75,10 +87,12 @@ def device_sweep(*, points: np.ndarray, R_s: float = 100.0, device: NbOxParams =
     """
     R_s = check_range("R_s", R_s, "ohm", lo=0, hi=1e9)
     net = Netlist(title)
-    net.subckts[NBOX.name] = NBOX.ngspice_subckt()
+    model = device_model(device)
+    net.subckts[model.name] = model.ngspice_subckt()
     net.vsource("vin", "in", "0", pwl_spec(points), comment="applied voltage: sweep or steps (PWL), V")
     net.resistor("rs", "in", "top", R_s, comment="series resistor R_s (instrument and contacts)")
-    net.instance("xd", "top", "sense", NBOX.name, device, comment="NbOx threshold-switch device (subcircuit nbox_ts)")
+    net.instance("xd", "top", "sense", model.name, device,
+                 comment=f"NbOx threshold-switch device (subcircuit {model.name})")
     net.vsource("vsense", "sense", "0", "DC 0", comment="0 V source: the device's current probe, i(vsense)")
     net.save("v(in)", "v(top)", "i(vsense)")
     net.probes = {"device": {"v": "v(top)", "i": "i(vsense)"}}
@@ -89,7 +103,7 @@ def device_sweep(*, points: np.ndarray, R_s: float = 100.0, device: NbOxParams =
 IDLE_MODES = ("open", "ground")
 
 
-def dendrite(*, trains, R, C_m: float = 30e-12, idle: str = "open", device: NbOxParams = NbOxParams(),
+def dendrite(*, trains, R, C_m: float = 30e-12, idle: str = "open", device: NbOxParams | NbOxETParams = NbOxParams(),
              tail: float = 0.5e-6, tmax: float = 2e-9,
              title: str = "memspike dendritic neuron (Fig. 3a)") -> Netlist:
     """An NbOx neuron with several synaptic inputs (Duan et al. Fig. 3a, any number of inputs).
@@ -121,7 +135,8 @@ def dendrite(*, trains, R, C_m: float = 30e-12, idle: str = "open", device: NbOx
     C_m = check_range("C_m", C_m, "F", lo=0, hi=1e-3)
     tail = check_range("tail", tail, "s", lo=0, hi=1, lo_open=False)
     net = Netlist(title)
-    net.subckts[NBOX.name] = NBOX.ngspice_subckt()
+    model = device_model(device)
+    net.subckts[model.name] = model.ngspice_subckt()
     stop = 0.0
     for k, (tr, r) in enumerate(zip(trains, R, strict=True), start=1):
         if tr is None and idle == "open":
@@ -138,7 +153,7 @@ def dendrite(*, trains, R, C_m: float = 30e-12, idle: str = "open", device: NbOx
     if stop + tail <= 0:
         raise ValueError("dendrite: no input is applied; give a positive tail to set the run length")
     net.capacitor("cm", "mem", "0", C_m, comment="membrane capacitor C_m")
-    net.instance("xn1", "mem", "sense", NBOX.name, device, comment=NEURON)
+    net.instance("xn1", "mem", "sense", model.name, device, comment=f"{NEURON} (subcircuit {model.name})")
     net.vsource("vsense", "sense", "0", "DC 0", comment=PROBE)
     net.save("v(mem)", "i(vsense)")
     net.probes = {"n1": {"v": "v(mem)", "i": "i(vsense)"}}

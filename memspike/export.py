@@ -19,6 +19,7 @@ from circuits.builders import dendrite, device_sweep, lif_neuron
 from circuits.netlist import HEADER, Netlist, write
 from circuits.stimuli import PulseTrain, triangle
 from pyspice_models.nbox import NBOX
+from pyspice_models.nbox_et import NBOX_ET
 from pyspice_models.params import spice_number
 from pyspice_models.taox import TAOX
 
@@ -165,10 +166,13 @@ def _switching() -> tuple[str, str, str]:
                  "Supp. Fig. 3", values, DEVICE_OUT)
 
 
+MODELS = (NBOX, NBOX_ET, TAOX)      # every compact model, by name: libraries, Verilog-A, README tables
+
+
 def files() -> dict[str, str]:
     decks = (_lif(), _dendrite(), _iv(), _switching())
     out = {f"decks/{name}": text for name, text, _ in decks}
-    for model in (NBOX, TAOX):
+    for model in MODELS:
         out[f"models/{model.name}.lib"] = (f"{HEADER}\n* memspike {__version__}: ngspice model library; "
                                            f"use with .include {model.name}.lib\n" + model.ngspice_subckt())
         out[f"va/{model.name}.va"] = model.verilog_a(
@@ -184,13 +188,13 @@ def _cell(text: str) -> str:
 
 def _readme(decks) -> str:
     rows = [f"| `decks/{name}` | {_cell(summary)} |" for name, _, summary in decks]
-    for model in (NBOX, TAOX):
+    for model in MODELS:
         rows.append(f"| `models/{model.name}.lib` | ngspice library: `.subckt {model.name} p n`, "
                     f"{model.doc.split(' (memspike)')[0]} |")
-    for model in (NBOX, TAOX):
+    for model in MODELS:
         rows.append(f"| `va/{model.name}.va` | the same model as a Verilog-A module `{model.name}(p, n)` |")
     params = []
-    for model in (NBOX, TAOX):
+    for model in MODELS:
         p = model.params()
         params += [f"### {model.name}", "", "| name | default | unit | meaning | allowed |", "|---|---|---|---|---|"]
         params += [f"| `{n}` | {spice_number(getattr(p, n))} | {u} | {_cell(d)} | {r} |" for n, u, d, r in p.table()]
