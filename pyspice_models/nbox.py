@@ -62,7 +62,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .equations import CompactModel, State
-from .params import ParameterError, Params, param
+from .params import ParameterError, Params, draw, param
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -148,16 +148,6 @@ class Variation:
 
 
 def sample(base: NbOxParams, rng: np.random.Generator, var: Variation = Variation()) -> NbOxParams:
-    """A seeded random draw of a device (or of one cycle of a device) around ``base``.
-
-    Gaussian relative spreads, redrawn until the result is a valid parameter
-    set (``v_hold < v_th`` with room for the switching sigmoid).
-    """
-    for _ in range(100):
-        ch = {k: getattr(base, k) * (1 + getattr(var, k) * rng.standard_normal())
-              for k in ("v_th", "v_hold", "r_on", "r_off")}
-        try:
-            return base.replace(**ch)
-        except ParameterError:
-            continue
-    raise ParameterError("variation", var, "spreads small enough to keep v_hold < v_th")
+    """A seeded random draw of a device (or of one cycle of a device) around ``base``: Gaussian relative
+    spreads, redrawn until the parameter set is valid."""
+    return draw(base, rng, var)

@@ -63,7 +63,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .equations import CompactModel, State
-from .params import ParameterError, Params, param
+from .params import ParameterError, Params, draw, param
 
 K_B = 8.617333262e-05          # Boltzmann constant, eV/K
 Q_E = 1.602176634e-19          # elementary charge, C
@@ -213,11 +213,6 @@ class ETVariation:
 
 
 def sample_et(base: NbOxETParams, rng: np.random.Generator, var: ETVariation = ETVariation()) -> NbOxETParams:
-    """A seeded random draw of the device around ``base`` (Gaussian relative spreads)."""
-    for _ in range(100):
-        ch = {k: getattr(base, k) * (1 + getattr(var, k) * rng.standard_normal()) for k in ("Ea", "G0", "R_s", "R_th")}
-        try:
-            return base.replace(**ch)
-        except ParameterError:
-            continue
-    raise ParameterError("variation", var, "spreads small enough to keep the parameters valid")
+    """A seeded random draw of a device (or of one cycle of a device) around ``base``: Gaussian relative
+    spreads, redrawn until the parameter set is valid."""
+    return draw(base, rng, var)

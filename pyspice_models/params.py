@@ -165,3 +165,17 @@ class Params:
         """(name, unit, meaning, range) rows, for docs and ``memspike params``."""
         return [(f.name, f.metadata["unit"], f.metadata["doc"], describe_range(f.metadata))
                 for f in dataclasses.fields(cls)]
+
+
+def draw(base: Params, rng, spreads) -> Params:
+    """A seeded random draw around ``base``: each field named in the dataclass ``spreads`` gets a Gaussian
+    relative spread (1 sigma); redrawn until the result is a valid parameter set (cross-field relations
+    included), so a spread never produces an impossible device."""
+    names = [f.name for f in dataclasses.fields(spreads)]
+    for _ in range(100):
+        changes = {k: getattr(base, k) * (1 + getattr(spreads, k) * rng.standard_normal()) for k in names}
+        try:
+            return base.replace(**changes)
+        except ParameterError:
+            continue
+    raise ParameterError("variation", spreads, f"spreads small enough to keep {type(base).__name__} valid")
