@@ -1,7 +1,8 @@
 """memspike: SPICE co-simulation of memristive spiking neurons (Duan et al. 2020).
 
-Commands: list, params NAME, run NAME, reproduce, export. Every command takes
---out (its output folder), -v/--verbose and -q/--quiet after its name.
+Commands: list, params NAME, run NAME, reproduce, export. Flags go after the
+command's name: run, reproduce and export take --out (their output folder), and
+every command takes -v/--verbose and -q/--quiet.
 """
 
 from __future__ import annotations
