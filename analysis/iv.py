@@ -57,6 +57,19 @@ def thresholds(t, v_src, v_dev, i_dev, r_split: float | None = None) -> dict:
     return out
 
 
+BRANCH_KEYS = ("v_th_pos", "v_th_neg", "v_hold_pos", "v_hold_neg")
+
+
+def pool_thresholds(sweeps: list[dict]) -> dict:
+    """Pool the :func:`thresholds` of several sweeps: every branch value per key, the mean of each key,
+    the polarity-averaged ``v_th`` and ``v_hold``, and how many branches never switched (``missing``)."""
+    per = {k: [x for th in sweeps for x in th[k]] for k in BRANCH_KEYS}
+    mean = {k: float(np.nanmean(v)) if v else float("nan") for k, v in per.items()}
+    return {"per": per, "mean": mean,
+            "v_th": (mean["v_th_pos"] + mean["v_th_neg"]) / 2, "v_hold": (mean["v_hold_pos"] + mean["v_hold_neg"]) / 2,
+            "missing": int(sum(np.isnan(v).sum() for v in per.values()))}
+
+
 def switching_times(t, i, t_up: float, t_down: float, t_end: float) -> dict:
     """ON and OFF switching times of a step response.
 

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from analysis.iv import switching_times, thresholds  # noqa: E402
+from analysis.iv import pool_thresholds, switching_times, thresholds  # noqa: E402
 from analysis.spikes import detect_spikes  # noqa: E402
 from circuits.builders import dendrite, device_sweep, lif_neuron  # noqa: E402
 from circuits.netlist import Netlist, write  # noqa: E402
@@ -185,20 +185,15 @@ def run_iv(device: NbOxETParams = DEVICE, *, n_cycles: int = 10, seed: int = 202
     rng = np.random.default_rng(seed)
     devs = [sample_et(device, rng, ETVariation()) for _ in range(n_cycles)]
     pts = triangle(v_peak, period, 1)
-    per = {"v_th_pos": [], "v_th_neg": [], "v_hold_pos": [], "v_hold_neg": []}
-    t_max = 0.0
+    t_max, sweeps = 0.0, []
     for d in devs:
         net = device_sweep(points=pts, R_s=R_s, device=d, tmax=period / 4000)
         net.save("v(xd.t)")
         wf = simulate(write(net))
         t_max = max(t_max, float(wf["v(xd.t)"].max()))
-        th = thresholds(wf.time, wf["v(in)"], wf["v(top)"], wf["i(vsense)"])
-        for k in per:
-            per[k] += th[k]
-    m = {k: float(np.nanmean(v)) for k, v in per.items()}
-    vth = (m["v_th_pos"] + m["v_th_neg"]) / 2
-    vhold = (m["v_hold_pos"] + m["v_hold_neg"]) / 2
-    missing = int(np.isnan(sum(per.values(), [])).sum())
+        sweeps.append(thresholds(wf.time, wf["v(in)"], wf["v(top)"], wf["i(vsense)"]))
+    pooled = pool_thresholds(sweeps)
+    per, m, vth, vhold, missing = (pooled[k] for k in ("per", "mean", "v_th", "v_hold", "missing"))
     checks = [
         within("mean |Vth|", 0.80, vth, 0.05, "V"),
         within("mean |Vhold|", 0.60, vhold, 0.05, "V"),

@@ -227,3 +227,14 @@ def test_switching_times_too_few_samples():
     t = np.linspace(0, 1e-6, 20)
     with pytest.raises(ValueError):
         switching_times(t, np.ones_like(t), 0.0, 1e-6, 2e-6)
+
+
+def test_pool_thresholds_pools_branches_and_counts_missing():
+    from analysis.iv import pool_thresholds
+
+    a = {"v_th_pos": [0.8], "v_th_neg": [0.78], "v_hold_pos": [0.6], "v_hold_neg": [float("nan")]}
+    b = {"v_th_pos": [0.76], "v_th_neg": [0.8], "v_hold_pos": [0.62], "v_hold_neg": [0.58]}
+    out = pool_thresholds([a, b])
+    assert out["per"]["v_th_pos"] == [0.8, 0.76] and out["missing"] == 1
+    assert out["mean"]["v_hold_neg"] == pytest.approx(0.58)
+    assert out["v_th"] == pytest.approx((0.78 + 0.79) / 2) and out["v_hold"] == pytest.approx((0.61 + 0.58) / 2)

@@ -5,6 +5,7 @@ An experiment appears here by being registered: nothing lists them.
 
 import json
 import os
+import re
 import stat
 
 import numpy as np
@@ -52,7 +53,7 @@ def test_experiment_quick_variant(name, tmp_path):
 
 def test_every_experiment_declares_itself():
     for exp in REGISTRY.values():
-        assert exp.summary and exp.figure and exp.order is not None, exp.name
+        assert exp.summary and exp.figure, exp.name
         for name, unit, doc, _ in exp.params.table():
             assert len(doc) > 10 and isinstance(unit, str), (exp.name, name)
         for key, ref in exp.paper.items():
@@ -61,9 +62,14 @@ def test_every_experiment_declares_itself():
 
 
 def test_registry_in_paper_order():
-    orders = [exp.order for exp in REGISTRY.values()]
-    assert orders == sorted(orders)
-    assert list(REGISTRY)[:2] == ["iv", "switching"]
+    """Device experiments first, the generic circuits next, then the paper's figures in the paper's order."""
+    assert list(REGISTRY)[:4] == ["iv", "switching", "neuron", "dendrite"]
+    figures = [re.match(r"(?:Supp\. )?Fig\. (\d+)", exp.figure) for exp in REGISTRY.values()
+               if "generic" not in exp.figure]
+    numbers = [int(m.group(1)) for m in figures if m and not m.group(0).startswith("Supp")]
+    assert numbers == sorted(numbers), numbers
+    paper = [n for n in REGISTRY if re.fullmatch(r"fig\d+[a-z]*", n)]
+    assert paper == sorted(paper), paper
 
 
 @pytest.mark.ngspice

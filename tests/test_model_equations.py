@@ -6,7 +6,6 @@ import re
 
 import numpy as np
 import pytest
-from scipy.integrate import solve_ivp
 
 from circuits.builders import device_sweep
 from circuits.netlist import write
@@ -14,6 +13,7 @@ from pyspice_models.equations import FUNCTIONS
 from pyspice_models.nbox import NBOX, NbOxParams
 from pyspice_models.params import spice_number
 from pyspice_models.taox import TAOX, TaOxParams
+from tests.integrate import integrate_piecewise
 
 MODELS = [(NBOX, NbOxParams), (TAOX, TaOxParams)]
 
@@ -188,18 +188,7 @@ def _integrate_numpy(points, r_s, p):
         v = v_dev(vin_at(t), st)
         return [ddt[n](v, **st) for n in names]
 
-    y = [s.initial for s in NBOX.states]
-    ts, ys = [], []
-    for a, b in zip(points[:-1, 0], points[1:, 0], strict=True):
-        if b <= a:
-            continue
-        sol = solve_ivp(rhs, (a, b), y, method="Radau", rtol=1e-6, atol=1e-9, max_step=1e-9)
-        assert sol.success, sol.message
-        ts.append(sol.t)
-        ys.append(sol.y)
-        y = sol.y[:, -1]
-    t = np.concatenate(ts)
-    Y = np.concatenate(ys, axis=1)
+    t, Y = integrate_piecewise(rhs, points, [s.initial for s in NBOX.states], rtol=1e-6, atol=1e-9, max_step=1e-9)
     i = np.empty_like(t)
     for k, tk in enumerate(t):
         st = dict(zip(names, Y[:, k], strict=True))

@@ -11,7 +11,6 @@ import subprocess
 
 import numpy as np
 import pytest
-from scipy.integrate import solve_ivp
 
 from analysis.iv import switching_times, thresholds
 from analysis.spikes import detect_spikes
@@ -22,6 +21,7 @@ from pyspice_models.equations import FUNCTIONS
 from pyspice_models.nbox import NBOX, NbOxParams
 from pyspice_models.nbox_et import EPS0, K_B, NBOX_ET, Q_E, ETVariation, NbOxETParams, sample_et
 from pyspice_models.params import ParameterError
+from tests.integrate import integrate_piecewise
 
 P = NbOxETParams()
 FOLDS = P.folds()
@@ -181,15 +181,7 @@ def _integrate_numpy(points, r_ext, p):
         v = v_dev(vin, y[0])
         return [ddt["vc"](v, vc=y[0], T=y[1]), ddt["T"](v, vc=y[0], T=y[1])]
 
-    y, ts, ys = [0.0, p.T0], [], []
-    for a, b in zip(points[:-1, 0], points[1:, 0], strict=True):
-        sol = solve_ivp(rhs, (a, b), y, method="Radau", rtol=1e-7, atol=[1e-9, 1e-6], max_step=0.2e-9)
-        assert sol.success, sol.message
-        ts.append(sol.t)
-        ys.append(sol.y)
-        y = sol.y[:, -1]
-    t = np.concatenate(ts)
-    Y = np.concatenate(ys, axis=1)
+    t, Y = integrate_piecewise(rhs, points, [0.0, p.T0], rtol=1e-7, atol=[1e-9, 1e-6], max_step=0.2e-9)
     vin = np.interp(t, points[:, 0], points[:, 1])
     i = (v_dev(vin, Y[0]) - Y[0]) / p.R_s
     return t, i, Y

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import matplotlib
 import numpy as np
 
-from analysis.iv import thresholds
+from analysis.iv import pool_thresholds, thresholds
 from circuits.builders import device_sweep
 from circuits.stimuli import triangle
 from pyspice_models.nbox import Variation, sample
@@ -50,21 +50,14 @@ def run(ctx) -> Results:
     items = [(f"{pol}_{k:02d}", device_sweep(points=shapes[pol], R_s=p.R_s, device=d, tmax=p.period / 4000))
              for pol in ("pos", "neg") for k, d in enumerate(devices[pol])]
     wfs = ctx.simulate(items)
-    per = {"v_th_pos": [], "v_th_neg": [], "v_hold_pos": [], "v_hold_neg": []}
-    for wf in wfs:
-        th = thresholds(wf.time, wf["v(in)"], wf["v(top)"], wf["i(vsense)"])
-        for k in per:
-            per[k] += th[k]
-    m = {k: float(np.nanmean(v)) for k, v in per.items()}
-    vth = (m["v_th_pos"] + m["v_th_neg"]) / 2
-    vhold = (m["v_hold_pos"] + m["v_hold_neg"]) / 2
+    pooled = pool_thresholds([thresholds(wf.time, wf["v(in)"], wf["v(top)"], wf["i(vsense)"]) for wf in wfs])
+    per, m, vth, vhold, missing = (pooled[k] for k in ("per", "mean", "v_th", "v_hold", "missing"))
     res = {"v_th": {"pos": per["v_th_pos"], "neg": per["v_th_neg"]},
            "v_hold": {"pos": per["v_hold_pos"], "neg": per["v_hold_neg"]},
            "mean_abs_v_th": vth, "mean_abs_v_hold": vhold,
            "std_v_th": float(np.nanstd(per["v_th_pos"] + per["v_th_neg"])),
            "cycle_devices": {pol: [{"v_th": d.v_th, "v_hold": d.v_hold, "r_on": d.r_on, "r_off": d.r_off}
                                    for d in devs] for pol, devs in devices.items()}}
-    missing = int(np.isnan(sum(per.values(), [])).sum())
     checks = [
         within("mean |Vth|", PAPER["v_th"], vth),
         within("mean |Vhold|", PAPER["v_hold"], vhold),
