@@ -40,7 +40,7 @@ def _timing(net: Netlist, tstop: float, tmax: float) -> None:
 
 
 def lif_neuron(*, train: PulseTrain = PulseTrain(), R_L: float = 3.6e3, C_m: float = 30e-12,
-               device: NbOxParams | NbOxETParams = NbOxParams(), tail: float = 0.5e-6, tmax: float = 2e-9,
+               device: NbOxParams | NbOxETParams = NbOxETParams(), tail: float = 0.5e-6, tmax: float = 2e-9,
                title: str = "memspike LIF neuron (Fig. 2d)") -> Netlist:
     """Single LIF neuron of Duan et al. Fig. 2d.
 
@@ -71,7 +71,7 @@ def lif_neuron(*, train: PulseTrain = PulseTrain(), R_L: float = 3.6e3, C_m: flo
     return net
 
 
-def device_sweep(*, points: np.ndarray, R_s: float = 100.0, device: NbOxParams | NbOxETParams = NbOxParams(),
+def device_sweep(*, points: np.ndarray, R_s: float = 100.0, device: NbOxParams | NbOxETParams = NbOxETParams(),
                  tmax: float = 1e-9, title: str = "memspike NbOx device sweep") -> Netlist:
     """The NbOx device alone behind a small series resistor (instrument/contacts).
 
@@ -103,7 +103,7 @@ def device_sweep(*, points: np.ndarray, R_s: float = 100.0, device: NbOxParams |
 IDLE_MODES = ("open", "ground")
 
 
-def dendrite(*, trains, R, C_m: float = 30e-12, idle: str = "open", device: NbOxParams | NbOxETParams = NbOxParams(),
+def dendrite(*, trains, R, C_m: float = 30e-12, idle: str = "open", device: NbOxParams | NbOxETParams = NbOxETParams(),
              tail: float = 0.5e-6, tmax: float = 2e-9,
              title: str = "memspike dendritic neuron (Fig. 3a)") -> Netlist:
     """An NbOx neuron with several synaptic inputs (Duan et al. Fig. 3a, any number of inputs).

@@ -22,7 +22,7 @@ _NUMBER = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(meg|[tgkmunp
 # unit names a user may write after the scale factor, as ngspice allows (30pF, 3.6kOhm, 1us)
 UNIT_NAMES = {"V": ("v", "volt", "volts"), "A": ("a", "amp", "amps"), "s": ("s", "sec"),
               "F": ("f",), "ohm": ("ohm", "ohms"), "Hz": ("hz",), "W": ("w",), "J": ("j",),
-              "H": ("h",)}
+              "H": ("h",), "K": ("k",), "eV": ("ev",)}
 
 
 def parse_si(name: str, text: str, unit: str | None = None) -> float:
@@ -31,7 +31,9 @@ def parse_si(name: str, text: str, unit: str | None = None) -> float:
 
     ``unit`` is the parameter's unit (``"F"``, ``"ohm"``, ...): a unit name written by the
     user must be that one. As in SPICE, the scale comes first: ``1F`` is one femto, ``1mF``
-    one milli. Raises :class:`ParameterError` naming ``name``.
+    one milli. One exception: for a temperature (unit ``K``) a final upper-case ``K`` is the
+    kelvin (``320K`` is 320 K; ``320k`` stays 320e3, which no temperature range admits).
+    Raises :class:`ParameterError` naming ``name``.
     """
     names = UNIT_NAMES.get(unit or "", ())
     allowed = "an SI number such as 3.6k, 30p, 1u, 1.2 or 3.4e-11" + (
@@ -42,6 +44,8 @@ def parse_si(name: str, text: str, unit: str | None = None) -> float:
     if not m:
         raise ParameterError(name, text, allowed)
     number, scale, word = m.groups()
+    if unit == "K" and scale == "K" and not word:
+        scale, word = None, "K"
     if word and word.lower() not in names:
         # "1F": F is femto in SPICE; "1Farad" etc. is refused rather than guessed
         raise ParameterError(name, text, allowed)

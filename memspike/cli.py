@@ -46,13 +46,17 @@ def _parser() -> argparse.ArgumentParser:
     pa = sub.add_parser("params", parents=[common], help="every settable key of an experiment: unit, default, "
                         "range, reason (device keys too)")
     pa.add_argument("name")
+    pa.add_argument("--device", default=None, help="the NbOx model whose device keys to list (default: the "
+                    "experiment's default, nbox_et)")
     r = sub.add_parser("run", parents=[common], help="run one experiment")
     r.add_argument("name")
     r.add_argument("--out", default="results", help="output folder (default: results)")
     r.add_argument("--engine", default="ngspice", help="ngspice (default), or vacask where the experiment "
                    "has it (see memspike list)")
     r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="a parameter (memspike params NAME lists them), e.g. C_m=30pF or device.v_th=0.78")
+                   help="a parameter (memspike params NAME lists them), e.g. C_m=30pF or device.T0=320K")
+    r.add_argument("--device", default=None, help="the NbOx neuron model: nbox_et (electro-thermal, default) or "
+                   "nbox_ts (behavioural, faster; the figures' circuit values are calibrated on nbox_et)")
     r.add_argument("--quick", action="store_true", help="the reduced variant used by reproduce --quick")
     r.add_argument("--scheduler", default=None, help="Dask distributed scheduler address")
     rp = sub.add_parser("reproduce", parents=[common], help="run every experiment and write report.md / .html")
@@ -98,13 +102,13 @@ def _dispatch(args) -> int:
             print(f"{name:10s} {exp.figure:24s} {exp.summary} [{', '.join(exp.engines)}]")
         return 0
     if args.cmd == "params":
-        print_params(args.name)
+        print_params(args.name, args.device)
         return 0
     if args.cmd == "run":
         from .experiments import execute
 
         doc = execute(args.name, Path(args.out), engine=args.engine, sets=_parse_sets(args.set),
-                      quick=args.quick, scheduler=args.scheduler, progress=not args.quiet)
+                      quick=args.quick, scheduler=args.scheduler, progress=not args.quiet, device=args.device)
         if not args.quiet:
             print("\n".join(summary(doc, Path(args.out))))
         return 0
@@ -128,19 +132,23 @@ def _dispatch(args) -> int:
     return 2
 
 
-def print_params(name: str) -> None:
-    from pyspice_models.nbox import NbOxParams
+def print_params(name: str, device: str | None = None) -> None:
+    from pyspice_models import NEURON_DEVICES
 
     from .experiments import REGISTRY
 
     if name not in REGISTRY:
         raise ParameterError("experiment", name, "one of " + ", ".join(REGISTRY))
     exp = REGISTRY[name]
+    if device is not None and device not in exp.devices:
+        raise ParameterError("--device", device, f"one of {', '.join(exp.devices)} for {name}")
+    device = device or exp.devices[0]
     default = exp.params()
     rows = [(k, unit, fmt(getattr(default, k)), rng, doc) for k, unit, doc, rng in exp.params.table()]
-    dev = NbOxParams()
+    dev = NEURON_DEVICES[device]()
     rows += [(f"device.{k}", unit, fmt(getattr(dev, k)), rng, doc) for k, unit, doc, rng in dev.table()]
     print(f"{exp.name} ({exp.figure}): {exp.summary}")
+    print(f"device: {device} (other models: --device {', '.join(d for d in exp.devices if d != device) or 'none'})")
     print("set with --set KEY=VALUE (SI suffixes and unit names allowed: 30p, 30pF, 3.6kOhm, 1us)")
     w = max(len(r[0]) for r in rows)
     for key, unit, value, rng, doc in rows:

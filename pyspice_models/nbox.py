@@ -110,6 +110,20 @@ class NbOxParams(Params):
         i_on = self.v_hold / self.r_on
         return float(np.sqrt(i_off * i_on))
 
+    # the device interface the experiments use (shared with NbOxETParams)
+    def threshold(self) -> float:
+        """Quasi-static threshold voltage (V): the parameter ``v_th`` itself."""
+        return self.v_th
+
+    def with_threshold(self, v: float) -> NbOxParams:
+        """The device with its threshold moved to ``v`` (V), every other value kept."""
+        return self.replace(v_th=float(v))
+
+    @staticmethod
+    def cycle_spread() -> Variation:
+        """Relative cycle-to-cycle spreads (1 sigma) of this model's parameters (Supp. Figs. 4-5)."""
+        return Variation()
+
     def off_resistance(self, v: float) -> float:
         """Chord resistance V/I of the off state at voltage ``v`` (ohm)."""
         return float(self.r_off * (v / self.v_nl) / np.sinh(v / self.v_nl)) if v else self.r_off

@@ -57,6 +57,7 @@ References:
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -130,29 +131,35 @@ class NbOxETParams(Params):
         ``I = vc G`` and the terminal voltage ``V = vc + I R_s``. Returns arrays ``T``, ``vc``,
         ``I``, ``V`` (positive polarity; the negative one is the mirror image).
         """
-        from scipy.optimize import brentq
-
         T_max = T_max or self.T_met + 5 * self.dT_met
-        Ts = self.T0 + (T_max - self.T0) * np.linspace(0, 1, n + 1)[1:] ** 2
-        out = []
-        for T in Ts:
-            P = (T - self.T0) / self.R_th
+        T = self.T0 + (T_max - self.T0) * np.linspace(0, 1, n + 1)[1:] ** 2
+        P = (T - self.T0) / self.R_th
 
-            def f(v, T=T, P=P):
-                return v * v * float(self.core_conductance(v, T)) - P
+        def excess(v):                  # heating minus what the ambient takes; rises with v
+            return v * v * self.core_conductance(v, T) - P
 
-            hi = 1.0
-            while f(hi) < 0 and hi < 1e4:
-                hi *= 2
-            vc = brentq(f, 0.0, hi, xtol=1e-15, rtol=1e-13)
-            i = vc * float(self.core_conductance(vc, T))
-            out.append((T, vc, i, vc + i * self.R_s))
-        a = np.array(out)
-        return {"T": a[:, 0], "vc": a[:, 1], "I": a[:, 2], "V": a[:, 3]}
+        lo, hi = np.zeros_like(T), np.ones_like(T)
+        for _ in range(60):             # bracket: double hi where it still falls short
+            short = excess(hi) < 0
+            if not short.any():
+                break
+            hi = np.where(short, 2 * hi, hi)
+        for _ in range(100):            # bisection on every temperature at once (log-spaced near 0 V)
+            mid = np.where(lo > 0, np.sqrt(lo * hi), 0.5 * hi)
+            low = excess(mid) < 0
+            lo, hi = np.where(low, mid, lo), np.where(low, hi, mid)
+            if np.all(hi - lo <= 1e-13 * hi + 1e-15):
+                break
+        vc = 0.5 * (lo + hi)
+        i = vc * self.core_conductance(vc, T)
+        return {"T": T, "vc": vc, "I": i, "V": vc + i * self.R_s}
 
     def folds(self, T_max: float | None = None) -> dict[str, float]:
         """Quasi-static threshold (upper fold of V(I)) and hold (lower fold), with their core
-        temperatures and currents. NaN where the curve has no fold (no NDR)."""
+        temperatures and currents. NaN where the curve has no fold (no NDR). Cached per parameter set."""
+        return dict(_folds(self, T_max))
+
+    def _folds(self, T_max):
         c = self.steady_curve(T_max)
         V = c["V"]
         d = np.diff(V)
@@ -172,6 +179,37 @@ class NbOxETParams(Params):
         threshold (the largest steady off current) and at hold (the smallest on current)."""
         f = self.folds()
         return float(np.sqrt(f["i_th"] * f["i_hold"]))
+
+    # the device interface the experiments use (shared with the behavioural NbOxParams)
+    def threshold(self) -> float:
+        """Quasi-static threshold voltage (V): the upper fold of the steady I-V curve."""
+        return self.folds()["v_th"]
+
+    def with_threshold(self, v: float) -> NbOxETParams:
+        """The device with its quasi-static threshold moved to ``v`` (V) through the conductance prefactor
+        ``G0`` (a more or less conductive film: the process shift a threshold margin stands for); every
+        other value kept. Raises :class:`ParameterError` (``v_th``) where no ``G0`` reaches ``v``."""
+        from scipy.optimize import brentq
+
+        def miss(lg):
+            return self.replace(G0=float(10 ** lg)).threshold() - v
+
+        lg0 = math.log10(self.G0)
+        lo, hi = lg0 - 0.5, lg0 + 0.5          # G0 within x3 either way: the fold exists throughout
+        if not (miss(lo) > 0 > miss(hi)):
+            raise ParameterError("v_th", v, f"a threshold between {self.replace(G0=10 ** hi).threshold():.4g} "
+                                 f"and {self.replace(G0=10 ** lo).threshold():.4g} V (G0 within x3)")
+        return self.replace(G0=float(10 ** brentq(miss, lo, hi, xtol=1e-9)))
+
+    @staticmethod
+    def cycle_spread() -> ETVariation:
+        """Relative cycle-to-cycle spreads (1 sigma) of this model's physical parameters (Supp. Figs. 4-5)."""
+        return ETVariation()
+
+
+@functools.lru_cache(maxsize=256)
+def _folds(device: NbOxETParams, T_max: float | None) -> dict[str, float]:
+    return device._folds(T_max)
 
 
 _BETA = f"sqrt({Q_E!r}/(3.14159265359*{EPS0!r}*eps_r))"   # pi to the 12 digits a deck carries

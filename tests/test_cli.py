@@ -40,8 +40,16 @@ BAD = [
     (["--set", "n_pulses=2.5"], "n_pulses"),
     (["--set", "C_m=30pV"], "C_m"),                    # a unit name, but not the parameter's
     (["--set", "n_pulses=3F"], "n_pulses"),            # n_pulses has no unit (F would be femto)
-    (["--set", "device.v_hold=0.9"], "device.v_hold"),
+    (["--set", "device.R_th=-1"], "device.R_th"),      # physically impossible electro-thermal values
+    (["--set", "device.R_th=0"], "device.R_th"),
+    (["--set", "device.C_th=0"], "device.C_th"),
+    (["--set", "device.T0=0"], "device.T0"),
+    (["--set", "device.T0=-10K"], "device.T0"),
+    (["--set", "device.Ea=-0.1"], "device.Ea"),
+    (["--set", "device.v_th=0.8"], "device.v_th"),     # a behavioural key: not a parameter of nbox_et
+    (["--device", "nbox_ts", "--set", "device.v_hold=0.9"], "device.v_hold"),
     (["--set", "device.nosuch=1"], "device.nosuch"),
+    (["--device", "nbox"], "--device"),
     (["--set", "R_L=1k", "--set", "R_L=2k"], "R_L"),
     (["--engine", "spice"], "--engine"),
     (["--engine", "vector"], "--engine"),             # not built: not offered
@@ -72,10 +80,19 @@ def test_bad_parameters_exit_2(capsys, tmp_path, exp, args, name):
 
 def test_relation_error_names_the_key_that_was_set(capsys, tmp_path):
     """v_th = 0.1 breaks v_hold < v_th: the message is about v_th, with v_th's range."""
-    code, _, err = run_cli(capsys, "run", "iv", "--set", "device.v_th=0.1", "--out", str(tmp_path / "o"))
+    code, _, err = run_cli(capsys, "run", "iv", "--device", "nbox_ts", "--set", "device.v_th=0.1",
+                           "--out", str(tmp_path / "o"))
     assert code == 2
     assert err.startswith("memspike: error: parameter device.v_th=") and "(0.05, 10] V" in err
     assert "v_hold" in err                      # ... and which relation it breaks
+
+
+def test_electrothermal_relation_error_names_the_key(capsys, tmp_path):
+    """A metallic phase 100 K above ambient would leave the device always on: refused, naming T_met."""
+    code, _, err = run_cli(capsys, "run", "neuron", "--set", "device.T_met=400K", "--out", str(tmp_path / "o"))
+    assert code == 2 and len(err.splitlines()) == 1
+    assert err.startswith("memspike: error: parameter device.T_met=") and "T0" in err
+    assert not (tmp_path / "o").exists() or not _written(tmp_path / "o")
 
 
 def test_unit_names_are_accepted(capsys):
@@ -117,7 +134,9 @@ def test_params_lists_every_key(capsys):
         line = next(line for line in out.splitlines() if line.split()[:1] == [name])
         assert rng in line and (unit in line if unit else True)
         assert doc in out
-    assert "device.v_th" in out and "device.t_d0" in out
+    assert "device.R_th" in out and "device.T0" in out and "device: nbox_et" in out
+    code, out, _ = run_cli(capsys, "params", "fig3c", "--device", "nbox_ts")
+    assert code == 0 and "device.v_th" in out and "device.t_d0" in out
 
 
 def test_params_unknown_experiment(capsys):
@@ -148,7 +167,7 @@ def test_summary_shows_checks_at_4_digits(capsys, tmp_path):
     code, out, _ = run_cli(capsys, "run", "fig3c", "--quick", "--out", str(tmp_path))   # fig3c's quick = full
     assert code == 0
     assert "checks: 4/4 passed" in out
-    assert "rate_s1 = 3.636e+05" in out and "363636.36" not in out
+    assert "rate_s1 = 4.545e+05" in out and "454545.45" not in out
 
 
 @pytest.mark.ngspice

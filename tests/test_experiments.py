@@ -88,7 +88,7 @@ def test_supp7_count_rises_then_saturates(tmp_path):
 @pytest.mark.ngspice
 def test_supp7_saturation_check_can_fail(tmp_path):
     """A device that carries heat from pulse to pulse keeps adding spikes: the check says so."""
-    doc = execute("supp7", tmp_path, quick=True,
+    doc = execute("supp7", tmp_path, quick=True, device="nbox_ts",
                   sets={"device.t_d0": "10u", "device.v_d": "0.15", "device.v_th": "0.8"})
     sat = next(c for c in doc["checks"] if c["name"].startswith("count saturates"))
     assert not sat["pass"], sat
@@ -122,19 +122,20 @@ def test_trend_span_is_relative_to_the_counts():
 
 
 def test_margins_find_where_each_check_fails(tmp_path):
-    """A stand-in experiment whose checks pass within 12 mV and 30 mV of the nominal v_th."""
+    """A stand-in experiment whose checks pass within 12 mV and 30 mV of the nominal threshold (which the
+    electro-thermal device moves through its G0)."""
     from memspike.experiments.base import VTH_KNOB, Check, Context, Experiment, Results, margin_text, measure_margins
-    from pyspice_models.nbox import NbOxParams
+    from pyspice_models.nbox_et import NbOxETParams
 
     def run(ctx):
-        dv = ctx.device.v_th - NbOxParams().v_th
+        dv = ctx.device.threshold() - NbOxETParams().threshold()
         return Results({}, [Check("tight", 0, dv, "", abs(dv) < 0.012), Check("loose", 0, dv, "", dv > -0.03),
                             Check("broken", 0, dv, "", False)])
 
     exp = Experiment("stand_in", "none", type(REGISTRY["fig3c"].params()), run, None, {}, (), (), ("ngspice",),
                      {}, 0, "stand-in", (VTH_KNOB,))
-    ctx = Context(exp, exp.params(), NbOxParams(), tmp_path)
-    m = measure_margins(ctx, run(ctx).checks)["device.v_th"]["checks"]
+    ctx = Context(exp, exp.params(), NbOxETParams(), tmp_path)
+    m = measure_margins(ctx, run(ctx).checks)["device threshold"]["checks"]
     assert m["tight"]["minus"] == {"ok": 0.01, "fails": 0.02} and m["tight"]["plus"] == {"ok": 0.01, "fails": 0.02}
     assert m["loose"]["minus"] == {"ok": 0.02, "fails": 0.04} and m["loose"]["plus"] == {"ok": 0.04, "fails": None}
     assert m["broken"]["plus"] == {"ok": 0.0, "fails": 0.0}
@@ -146,4 +147,4 @@ def test_margins_find_where_each_check_fails(tmp_path):
 
 def test_every_fig3_4_experiment_measures_margins():
     for name in ("fig3c", "fig3d", "fig3e", "fig3h", "fig3i", "fig3l", "fig4"):
-        assert {k.name for k in REGISTRY[name].margins} >= {"device.v_th", "R_1+R_2"}, name
+        assert {k.name for k in REGISTRY[name].margins} >= {"device threshold", "R_1+R_2"}, name

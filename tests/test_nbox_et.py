@@ -234,7 +234,8 @@ def test_builders_pick_the_model_from_the_parameter_set():
     with pytest.raises(ParameterError):
         device_model(object())
     et = write(lif_neuron(train=PulseTrain(n_pulses=1), device=P))
-    old = write(lif_neuron(train=PulseTrain(n_pulses=1)))
+    old = write(lif_neuron(train=PulseTrain(n_pulses=1), device=NbOxParams()))
+    assert write(lif_neuron(train=PulseTrain(n_pulses=1))) == et      # the builders' default device
     assert ".subckt nbox_et" in et and "\nxn1 mem sense nbox_et\n" in et and "nbox_ts" not in et
     hot = write(lif_neuron(train=PulseTrain(n_pulses=1), device=P.replace(T0=350.0)))
     assert "\nxn1 mem sense nbox_et params: T0=350\n" in hot         # only what differs from the defaults
@@ -339,7 +340,7 @@ def _t(a, interval=0.1e-6, n=10):
 
 @pytest.mark.ngspice
 def test_pulse_circuits_of_figs_2_to_4():
-    """The calibrated circuits (benchmarks/calibrate_et.py) converge and give the paper's numbers."""
+    """The calibrated circuits (the experiments' defaults) converge and give the paper's numbers."""
     lif, wf = _count(lif_neuron(train=PulseTrain(n_pulses=5), device=P))
     lif_neg, _ = _count(lif_neuron(train=PulseTrain(amplitude=-1.3, n_pulses=5), device=P))
     assert lif.count >= 10 and lif_neg.count == lif.count          # several spikes per 1 us pulse, both polarities

@@ -13,6 +13,7 @@ from circuits.format import spice_number
 from circuits.netlist import HEADER, Element, Netlist, write
 from circuits.stimuli import PulseTrain, evaluate, pulses_to_pwl, pwl_spec, triangle
 from pyspice_models.nbox import NBOX, NbOxParams
+from pyspice_models.nbox_et import NBOX_ET
 from pyspice_models.params import ParameterError
 
 
@@ -38,12 +39,12 @@ def test_lif_netlist_structure():
     assert len(save) == 1
     saved = save[0].split()[1:]
     assert "v(mem)" in saved and "i(vsense)" in saved
-    assert f".subckt {NBOX.name} p n params:" in text
-    assert f".ends {NBOX.name}" in text
+    assert f".subckt {NBOX_ET.name} p n params:" in text       # the default device: electro-thermal
+    assert f".ends {NBOX_ET.name}" in text
     # the instance line
     inst = [ln for ln in lines if ln.lower().startswith("xn1 ")]
     assert len(inst) == 1
-    assert inst[0].split()[1:4] == ["mem", "sense", NBOX.name]
+    assert inst[0].split()[1:4] == ["mem", "sense", NBOX_ET.name]
     assert net.probes == {"n1": {"v": "v(mem)", "i": "i(vsense)"}}
 
 
@@ -111,7 +112,7 @@ def test_default_instance_has_no_params():
                 dendrite(trains=[PulseTrain(n_pulses=2)] * 2, R=[5e3, 5e3])):
         text = write(net)
         inst = next(ln for ln in _lines(text) if ln.startswith("x"))
-        assert inst.split()[3:] == [NBOX.name], inst
+        assert inst.split()[3:] == [NBOX_ET.name], inst
 
 
 def test_modified_instance_lists_exactly_the_changed_fields():
@@ -161,7 +162,7 @@ def test_builder_comments_say_what_each_element_is():
     assert c["r1"] == "synaptic resistor R_1 of input S1"
     assert c["v2"] == "input S2 not applied: held at 0 V"
     assert c["cm"] == "membrane capacitor C_m"
-    assert c["xn1"] == "NbOx threshold-switch neuron (subcircuit nbox_ts)"
+    assert c["xn1"] == "NbOx threshold-switch neuron (subcircuit nbox_et)"
     assert c["vsense"] == "0 V source: the neuron's current probe, i(vsense)"
     c = {e.name: e.comment for e in lif_neuron().elements}
     assert c["vin"] == "input pulse train (PWL), V" and c["rl"] == "load resistor R_L"

@@ -13,7 +13,7 @@ import pytest
 
 from analysis.spikes import detect_spikes
 from circuits.runner import read_raw
-from pyspice_models.nbox import NbOxParams
+from pyspice_models import NEURON_DEVICES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,7 +32,7 @@ def test_netlists_run_standalone(tmp_path, name, sets):
     doc = json.loads((out / f"{name}.json").read_text())
     assert doc["netlists"]
     (probe,) = doc["probes"].values()
-    device = NbOxParams(**doc["parameters"]["device"])
+    device = NEURON_DEVICES[doc["parameters"]["device_model"]](**doc["parameters"]["device"])
     thr = device.spike_current()
     exe = shutil.which("ngspice")
     for k, rel in enumerate(doc["netlists"]):

@@ -19,22 +19,35 @@ from circuits.netlist import Netlist, write
 from circuits.runner import SimulationError, read_raw, simulate
 from circuits.stimuli import PulseTrain
 from pyspice_models.nbox import NbOxParams
+from pyspice_models.nbox_et import NbOxETParams
 
-DEV = NbOxParams()
-THR = DEV.spike_current()
+DEV = NbOxETParams()                 # the default device: electro-thermal
+TS = NbOxParams()                    # the behavioural model, its own circuit values
 ROOT = Path(__file__).resolve().parent.parent
 
+
+def _fig3(amplitudes, R, C_m, n=10, **kw):
+    return dendrite(trains=[PulseTrain(amplitude=a, n_pulses=n, **kw) for a in amplitudes], R=R, C_m=C_m)
+
+
+# the circuits of Figs. 2-4 with the default device's circuit values (the experiments' defaults)
 CIRCUITS = {
     "lif_1.3V": lif_neuron(train=PulseTrain(n_pulses=5)),
     "lif_-1.1V_5.1k": lif_neuron(train=PulseTrain(amplitude=-1.1, n_pulses=5), R_L=5.1e3),
     "lif_0.5V_silent": lif_neuron(train=PulseTrain(amplitude=0.5, n_pulses=3)),
-    "dendrite_both": dendrite(trains=[PulseTrain(amplitude=0.9, n_pulses=10)] * 2, R=[5e3, 5e3], C_m=70e-12),
-    "dendrite_xor_11": dendrite(trains=[PulseTrain(amplitude=0.9, n_pulses=10),
-                                        PulseTrain(amplitude=-0.9, n_pulses=10)], R=[4.75e3] * 2, C_m=70e-12),
-    "dendrite_grounded": dendrite(trains=[PulseTrain(amplitude=1.2, interval=0.4e-6, n_pulses=10),
-                                          PulseTrain(amplitude=0.5, interval=0.4e-6, n_pulses=10)],
-                                  R=[1.5e3, 4e3], C_m=700e-12, idle="ground"),
+    "fig3c_single": _fig3([0.9], [5.2e3], 115e-12),
+    "fig3c_both": _fig3([0.9, 0.9], [5.2e3] * 2, 115e-12),
+    "fig3i_xor_11": _fig3([0.9, -0.9], [4.9e3] * 2, 115e-12),
+    "fig3h_both": _fig3([0.8, 0.8], [1.8e3] * 2, 50e-12, interval=0.1e-6),
+    "fig4_m0.5": dendrite(trains=[PulseTrain(amplitude=1.2, interval=0.4e-6, n_pulses=10),
+                                  PulseTrain(amplitude=0.5, interval=0.4e-6, n_pulses=10)],
+                          R=[10.45e3, 40e3], C_m=100e-12, idle="ground"),
+    # the behavioural model on its own (former) circuit values
+    "ts_lif_1.3V": lif_neuron(train=PulseTrain(n_pulses=5), device=TS),
+    "ts_dendrite_both": dendrite(trains=[PulseTrain(amplitude=0.9, n_pulses=10)] * 2, R=[5e3, 5e3], C_m=70e-12,
+                                 device=TS),
 }
+THR = {name: (TS if name.startswith("ts_") else DEV).spike_current() for name in CIRCUITS}
 
 
 @pytest.mark.vacask
@@ -44,9 +57,9 @@ def test_vacask_agrees_with_ngspice(name):
     net = CIRCUITS[name]
     wv = vacask.simulate(net)
     wn = simulate(write(net))
-    a = detect_spikes(wv.time, wv["i(vsense)"], THR)
-    b = detect_spikes(wn.time, wn["i(vsense)"], THR)
-    assert a.count == b.count, (a.times, b.times)
+    a = detect_spikes(wv.time, wv["i(vsense)"], THR[name])
+    b = detect_spikes(wn.time, wn["i(vsense)"], THR[name])
+    assert abs(a.count - b.count) <= 1, (a.times, b.times)
     if a.count:
         # the first spike to a few ns; later ones drift by part of an inter-spike interval (two
         # integrators), but every pulse period holds the same number of spikes (within one)
@@ -55,7 +68,7 @@ def test_vacask_agrees_with_ngspice(name):
         ca, _ = np.histogram(a.times, edges)
         cb, _ = np.histogram(b.times, edges)
         assert np.max(np.abs(ca - cb)) <= 1, (ca, cb)
-    if name.endswith("silent") or name.endswith("xor_11"):
+    if name in ("lif_0.5V_silent", "fig3i_xor_11"):
         assert a.count == 0
     else:
         assert a.count > 0
@@ -69,7 +82,7 @@ def test_vacask_agrees_with_ngspice(name):
 
 
 def test_render_maps_every_element():
-    deck, va = vacask.render(CIRCUITS["dendrite_both"])
+    deck, va = vacask.render(CIRCUITS["ts_dendrite_both"])
     assert set(va) == {"nbox_ts.va"} and 'load "nbox_ts.va"' in deck
     lines = deck.splitlines()
     assert any(ln.startswith('v1 (s1 0) vsource type="pwl" wave=[0, 0, ') for ln in lines)
@@ -157,11 +170,15 @@ def test_user_text_cannot_reach_a_vacask_deck():
 
 @pytest.mark.vacask
 def test_internal_states_are_probed_by_ngspice_names():
-    wf = vacask.simulate(CIRCUITS["lif_1.3V"])
+    wf = vacask.simulate(CIRCUITS["ts_lif_1.3V"])
     for state in ("h", "s", "x"):
         v = wf[f"v(xn1.{state})"]
         assert v.min() > -0.05 and v.max() < 1.6
     assert wf["v(xn1.s)"].max() > 0.9 and wf["v(xn1.x)"].max() > 0.3   # the latch sets, a filament grows
+    wf = vacask.simulate(CIRCUITS["lif_1.3V"])                          # the electro-thermal device
+    T = wf["v(xn1.t)"]
+    assert T.min() > DEV.T0 - 1 and DEV.folds()["T_hold"] < T.max() < DEV.T_met   # it heats to the on branch
+    assert np.max(np.abs(wf["v(xn1.vc)"])) < 1.3
 
 
 @pytest.mark.vacask
@@ -182,7 +199,7 @@ def test_engine_vacask_from_the_cli_writes_standalone_decks(tmp_path):
                        timeout=300, stdin=subprocess.DEVNULL)
     assert r.returncode == 0, r.stdout + r.stderr
     t, vectors = read_raw(run / "tran1.raw")
-    assert detect_spikes(t, vectors["vsense:flow(br)"], THR).count == doc["results"]["spike_count"] > 0
+    assert detect_spikes(t, vectors["vsense:flow(br)"], DEV.spike_current()).count == doc["results"]["spike_count"] > 0
     # and the ngspice engine counts the same
     proc = subprocess.run([sys.executable, "-m", "memspike.cli", "run", "dendrite", "--set", "n_pulses=5",
                            "--out", str(tmp_path / "ng")], cwd=ROOT, env=env, capture_output=True, text=True,

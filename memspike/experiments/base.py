@@ -29,7 +29,7 @@ from circuits.executor import simulate_many, with_progress, workers_default
 from circuits.format import check_name, parse_si
 from circuits.netlist import Netlist, write
 from circuits.runner import Waveforms
-from pyspice_models.nbox import NbOxParams
+from pyspice_models import DEFAULT_NEURON, NEURON_DEVICES, device_name
 from pyspice_models.params import ParameterError, Params, describe_range
 
 from .. import __version__
@@ -86,8 +86,10 @@ class Results:
 class Knob:
     """A value whose tolerance a run measures: shifted each way in ``steps`` until each check fails.
 
-    ``keys``: ``device.NAME`` (shifted by ``steps``, in its unit) or circuit parameters (scaled
-    together by ``1 +/- step``: ``relative``).
+    ``keys``: ``device.threshold`` (the device's quasi-static threshold voltage, moved by ``steps`` V
+    through the device's own ``with_threshold``: ``G0`` for the electro-thermal model), ``device.NAME``
+    (shifted by ``steps``, in its unit) or circuit parameters (scaled together by ``1 +/- step``:
+    ``relative``).
     """
 
     name: str
@@ -96,14 +98,17 @@ class Knob:
     relative: bool
     unit: str
 
-    def apply(self, params: Params, device: NbOxParams, shift: float) -> tuple[Params, NbOxParams]:
-        dev = {k[7:]: getattr(device, k[7:]) + shift for k in self.keys if k.startswith("device.")}
+    def apply(self, params: Params, device: Params, shift: float) -> tuple[Params, Params]:
+        if "device.threshold" in self.keys:
+            device = device.with_threshold(device.threshold() + shift)
+        dev = {k[7:]: getattr(device, k[7:]) + shift for k in self.keys
+               if k.startswith("device.") and k != "device.threshold"}
         circ = {k: getattr(params, k) * (1 + shift) if self.relative else getattr(params, k) + shift
                 for k in self.keys if not k.startswith("device.")}
         return params.replace(**circ), device.replace(**dev)
 
 
-VTH_KNOB = Knob("device.v_th", ("device.v_th",), (0.005, 0.01, 0.02, 0.04), False, "V")
+VTH_KNOB = Knob("device threshold", ("device.threshold",), (0.005, 0.01, 0.02, 0.04), False, "V")
 
 
 def synapse_knob(*keys: str) -> Knob:
@@ -126,6 +131,7 @@ class Experiment:
     order: float                     # position in list/reproduce (paper order)
     summary: str
     margins: tuple[Knob, ...] = ()   # values whose tolerance a full run measures
+    devices: tuple[str, ...] = tuple(NEURON_DEVICES)   # NbOx models it runs with (the first is its default)
 
     def quick_params(self) -> Params:
         return self.params().replace(**self.quick)
@@ -136,7 +142,7 @@ REGISTRY: dict[str, Experiment] = {}
 
 def experiment(*, name: str, figure: str, params: type[Params], run, plot, order: float,
                paper: dict[str, Ref] | None = None, keys=(), headline=None, engines=("ngspice",),
-               quick: dict | None = None, margins=()) -> Experiment:
+               quick: dict | None = None, margins=(), devices=None) -> Experiment:
     """Declare and register an experiment (call it once, at the end of the experiment's module)."""
     check_name(name, "experiment name")
     if name in REGISTRY:
@@ -146,10 +152,13 @@ def experiment(*, name: str, figure: str, params: type[Params], run, plot, order
         raise ValueError(f"{name}: unknown engines {unknown}")
     quick = dict(quick or {})
     params().replace(**quick)                       # a quick variant that does not validate is a bug
+    devices = tuple(devices or (DEFAULT_NEURON, *(d for d in NEURON_DEVICES if d != DEFAULT_NEURON)))
+    if any(d not in NEURON_DEVICES for d in devices):
+        raise ValueError(f"{name}: unknown devices {devices}")
     summary = (run.__doc__ or "").strip().splitlines()[0] if run.__doc__ else ""
     exp = Experiment(name, figure, params, run, plot, dict(paper or {}), tuple(keys),
                      tuple(headline if headline is not None else keys), tuple(engines), quick, order, summary,
-                     tuple(margins))
+                     tuple(margins), devices)
     REGISTRY[name] = exp
     return exp
 
@@ -158,7 +167,7 @@ def experiment(*, name: str, figure: str, params: type[Params], run, plot, order
 class Context:
     """What an experiment sees: its parameters, the device, and a way to simulate."""
 
-    def __init__(self, exp: Experiment, params: Params, device: NbOxParams, staging: Path,
+    def __init__(self, exp: Experiment, params: Params, device: Params, staging: Path,
                  engine: str = "ngspice", quick: bool = False, scheduler: str | None = None,
                  progress: bool = False):
         self.exp = exp
@@ -281,6 +290,27 @@ def measure_margins(ctx: Context, checks: list[Check]) -> dict:
     return out
 
 
+# a check that fails within this much of the nominal value "hinges on" it (say so in the output)
+TIGHT = {"V": 0.01, "relative": 0.05}
+
+
+def margin_notes(margins: dict) -> list[str]:
+    """One note per check that fails within :data:`TIGHT` of nominal (e.g. 10 mV of device threshold)."""
+    notes = []
+    for knob, m in margins.items():
+        limit = TIGHT.get(m["unit"])
+        if limit is None:
+            continue
+        for check, sides in m["checks"].items():
+            tight = [f"{word}: {margin_text(sides[side], m['unit'])}"
+                     for side, word in (("minus", "lower"), ("plus", "higher"))
+                     if sides[side]["fails"] is not None and 0 < sides[side]["fails"] <= limit]
+            if tight:
+                what = "millivolts of the device threshold" if m["unit"] == "V" else f"a few % of {knob}"
+                notes.append(f"'{check}' hinges on {what} (margins: {'; '.join(tight)})")
+    return notes
+
+
 def margin_text(side: dict, unit: str) -> str:
     """``{"ok": 0.005, "fails": 0.01}`` -> '5 mV (fails at 10 mV)'; relative values in %."""
     def show(x):
@@ -302,11 +332,13 @@ def _blame(err: ParameterError, key: str, meta: dict, text: str, values: dict) -
                           f"({others}): with this value, {err.name} would have to be {err.allowed}")
 
 
-def apply_overrides(exp: Experiment, sets: dict[str, str], quick: bool = False) -> tuple[Params, NbOxParams]:
-    """``--set`` values (text) -> validated (circuit params, device params)."""
+def apply_overrides(exp: Experiment, sets: dict[str, str], quick: bool = False,
+                    device: str | None = None) -> tuple[Params, Params]:
+    """``--set`` values (text) -> validated (circuit params, device params of model ``device``)."""
     base = exp.quick_params() if quick else exp.params()
+    dev_cls = NEURON_DEVICES[device or exp.devices[0]]
     groups: dict[str, tuple[type[Params], Params, dict]] = {
-        "": (exp.params, base, {}), "device.": (NbOxParams, NbOxParams(), {})}
+        "": (exp.params, base, {}), "device.": (dev_cls, dev_cls(), {})}
     for key, text in sets.items():
         prefix = "device." if key.startswith("device.") else ""
         cls, _, changes = groups[prefix]
@@ -358,24 +390,27 @@ def check_out(out: Path, names: list[str]) -> Path:
 
 # --------------------------------------------------------------------------- execution
 def prepare(name: str, *, engine: str = "ngspice", sets: dict[str, str] | None = None, quick: bool = False,
-            scheduler: str | None = None) -> tuple[Experiment, Params, NbOxParams]:
-    """Validate an invocation fully (no side effects): the experiment, engine and parameters."""
+            scheduler: str | None = None, device: str | None = None) -> tuple[Experiment, Params, Params]:
+    """Validate an invocation fully (no side effects): the experiment, engine, device model and parameters."""
     if name not in REGISTRY:
         raise ParameterError("experiment", name, "one of " + ", ".join(REGISTRY))
     exp = REGISTRY[name]
+    if device is not None and device not in exp.devices:
+        raise ParameterError("--device", device, f"one of {', '.join(exp.devices)} for {name}")
     if engine not in exp.engines:
         raise ParameterError("--engine", engine, f"one of {', '.join(exp.engines)} for {name}")
     if engine == "vacask" and scheduler:
         raise ParameterError("--scheduler", scheduler, "unset with --engine vacask (VACASK runs locally)")
-    params, device = apply_overrides(exp, sets or {}, quick)
+    params, device = apply_overrides(exp, sets or {}, quick, device)
     workers_default()                       # a bad MEMSPIKE_WORKERS is refused before anything is written
     return exp, params, device
 
 
 def execute(name: str, out: Path, *, engine: str = "ngspice", sets: dict[str, str] | None = None,
-            quick: bool = False, scheduler: str | None = None, progress: bool = False) -> dict:
+            quick: bool = False, scheduler: str | None = None, progress: bool = False,
+            device: str | None = None) -> dict:
     """Run experiment ``name`` and write its JSON, PNG and netlists under ``out``."""
-    exp, params, device = prepare(name, engine=engine, sets=sets, quick=quick, scheduler=scheduler)
+    exp, params, device = prepare(name, engine=engine, sets=sets, quick=quick, scheduler=scheduler, device=device)
     out = check_out(out, [name])
     import matplotlib
 
@@ -389,9 +424,11 @@ def execute(name: str, out: Path, *, engine: str = "ngspice", sets: dict[str, st
         ctx = Context(exp, params, device, staging, engine, quick, scheduler, progress)
         res: Results = exp.run(ctx)
         res.params, res.paper = params, exp.paper
-        if exp.margins:
-            res.results["margins"] = (measure_margins(ctx, res.checks) if not quick else
-                                      "not measured in the quick variant (run without --quick)")
+        if exp.margins and not quick:
+            res.results["margins"] = measure_margins(ctx, res.checks)
+            res.notes += margin_notes(res.results["margins"])
+        elif exp.margins:
+            res.results["margins"] = "not measured in the quick variant (run without --quick)"
         missing = [k for k in exp.keys if k not in res.results]
         if missing:
             raise RuntimeError(f"{name}: results lack the promised keys {missing}")
@@ -403,7 +440,8 @@ def execute(name: str, out: Path, *, engine: str = "ngspice", sets: dict[str, st
             "engine": engine,
             "version": __version__,
             "quick": quick,
-            "parameters": {"circuit": params.as_dict(), "device": device.as_dict()},
+            "parameters": {"circuit": params.as_dict(), "device_model": device_name(device),
+                           "device": device.as_dict()},
             "results": res.results,
             "checks": [c.as_dict() for c in res.checks],
             "paper": {k: r.as_dict() for k, r in exp.paper.items()},

@@ -22,9 +22,9 @@ class DendriteParams(Synapses, Interval, Timing):
     width: float = again(1e-6, "pulse width (both inputs); Fig. 3 value")
     interval: float = again(0.1e-6, "gap between pulses; Fig. 3 value")
     n_pulses: int = again(10, "pulses per input; Fig. 3 value")
-    R_1: float = again(5e3, "synaptic resistor of S1; Fig. 3c circuit")
-    R_2: float = again(5e3, "synaptic resistor of S2; Fig. 3c circuit")
-    C_m: float = again(70e-12, "membrane capacitor; Fig. 3c circuit")
+    R_1: float = again(5.2e3, "synaptic resistor of S1; Fig. 3c circuit")
+    R_2: float = again(5.2e3, "synaptic resistor of S2; Fig. 3c circuit")
+    C_m: float = again(115e-12, "membrane capacitor; Fig. 3c circuit")
     idle_grounded: int = again(0, "an input at 0 V: 0 = disconnected (Fig. 3), 1 = held at 0 V (Fig. 4)")
 
 

@@ -21,10 +21,15 @@ class Fig2eParams(Interval, Timing, Amplitude):
     width: float = again(1e-6, "Fig. 2e: 1 µs")
     interval: float = again(0.1e-6, "Fig. 2e: 0.1 µs")
     n_pulses: int = again(20, "Fig. 2e: 20 pulses")
-    R_L_low: float = param(2.0e3, "ohm", "grid of R_L around the paper's 3.6 kΩ: low", lo=1, hi=1e8)
+    R_L_low: float = param(3.3e3, "ohm", "grid of R_L around the paper's 3.6 kΩ: low. Below ~3.0 kΩ the 1.3 V "
+                           "input could hold the device on (the load line crosses the on branch: (1.3 V - Vhold)/R_L "
+                           "> i_hold = 0.23 mA) and the neuron would latch instead of spiking", lo=1, hi=1e8)
     R_L_mid: float = param(3.6e3, "ohm", "grid middle: the paper's 3.6 kΩ (Methods)", lo=1, hi=1e8)
     R_L_high: float = param(5.1e3, "ohm", "grid high: firing slows markedly but does not stop", lo=1, hi=1e8)
-    C_m_low: float = param(10e-12, "F", "grid of C_m around the paper's 30 pF: low", lo=1e-15, hi=1e-6)
+    C_m_low: float = param(15e-12, "F", "grid of C_m around the paper's 30 pF: low. With 10 pF at 3.3 kΩ the node "
+                           "charges so fast that the operating point settles on the NDR branch (a damped "
+                           "oscillation: the Hopf point of the relaxation oscillator), so the grid stays above "
+                           "~12 pF", lo=1e-15, hi=1e-6)
     C_m_mid: float = param(30e-12, "F", "grid middle: the paper's 30 pF (Methods)", lo=1e-15, hi=1e-6)
     C_m_high: float = param(100e-12, "F", "grid high: ~3x the paper's value, slower charging", lo=1e-15, hi=1e-6)
 

@@ -33,9 +33,11 @@ class Fig3hParams(Synapses, Timing, Amplitude):
     interval_min: float = param(0.05e-6, "s", "Fig. 3h: intervals from 0.05 µs", lo=0, hi=1e-3)
     interval_max: float = param(0.4e-6, "s", "Fig. 3h: to 0.4 µs", lo=0, hi=1e-3)
     n_intervals: int = param(8, "", "intervals, evenly spaced", lo=5, hi=100, lo_open=False, integer=True)
-    R_1: float = again(1e3, "Supp. Table 1 stand-in: 0.8 V inputs are only 30 mV above Vth, so the synapses must "
-                       "be strong (small R) for the node to get there")
-    R_2: float = again(1e3, "equal synapses")
+    R_1: float = again(1.8e3, "Supp. Table 1 stand-in: 0.8 V inputs are only 30 mV above Vth: both inputs "
+                       "(R/2 = 0.9 kΩ) deliver 33 µA at threshold and fire (R/2 must be < 1.26 kΩ), one alone "
+                       "(17 µA) cannot; R/2 must stay above (0.8 V - Vhold)/i_hold = 0.85 kΩ or both inputs "
+                       "latch the device on")
+    R_2: float = again(1.8e3, "equal synapses")
     C_m: float = again(50e-12, "Supp. Table 1 stand-in: MHz-range firing as in Fig. 3g")
     idle_grounded: int = again(0, FIG3_IDLE)
 

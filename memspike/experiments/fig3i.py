@@ -20,10 +20,10 @@ class Fig3iParams(Synapses, Interval, Timing):
     width: float = again(1e-6, "Fig. 3i: 1 µs (as Fig. 3c)")
     interval: float = again(0.1e-6, "Fig. 3i: 0.1 µs (as Fig. 3c)")
     n_pulses: int = again(10, "Fig. 3i: 10 pulses (as Fig. 3c)")
-    R_1: float = again(4.75e3, "a little below Fig. 3c's 5 kΩ so one input alone fires clearly above the 0.3 MHz "
-                       "threshold (Supp. Fig. 8 used its own device)")
-    R_2: float = again(4.75e3, "equal to R_1: opposite inputs cancel at the node")
-    C_m: float = again(70e-12, "as Fig. 3c (same neuron)")
+    R_1: float = again(4.9e3, "a little below Fig. 3c's 5.2 kΩ so that one 0.9 V input alone fires clearly above "
+                       "the 0.3 MHz threshold (Supp. Fig. 8 used its own device)")
+    R_2: float = again(4.9e3, "equal to R_1: opposite inputs cancel at the node")
+    C_m: float = again(115e-12, "as Fig. 3c (same neuron)")
     threshold: float = param(0.3e6, "Hz", "Fig. 3i: output 1 above 0.3 MHz", lo=0, hi=1e9, lo_open=False)
     idle_grounded: int = again(0, FIG3_IDLE)
 

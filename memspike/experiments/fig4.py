@@ -31,15 +31,20 @@ class Fig4Params(Synapses, Interval, Timing):
     f_io_min: float = param(0.25e6, "Hz", "IO curves: lowest drive frequency (a 3 µs gap: no integration)",
                             lo=1, hi=1e9)
     f_io_max: float = param(0.95e6, "Hz", "IO curves: highest drive frequency (a 53 ns gap)", lo=1, hi=1e9)
-    n_io: int = param(12, "", "IO curves: drive frequencies per m, evenly spaced, plus Fig. 4c's",
+    n_io: int = param(24, "", "IO curves: drive frequencies per m, evenly spaced, plus Fig. 4c's. A neuron that "
+                      "fires at most once per pulse has staircase IO curves (0, every other pulse, every pulse): "
+                      "24 frequencies (30 kHz apart) resolve their 25-75 % slopes; with 12 each slope is decided "
+                      "by a single grid point",
                       lo=5, hi=100, lo_open=False, integer=True)
-    R_1: float = again(1.5e3, "Supp. Table 1 stand-in: drive synapse; with S2 held at 0 V the 1.2 V drive alone "
-                       "charges the node too slowly to fire in a pulse (0 spikes, Fig. 4c)")
-    R_2: float = again(4e3, "Supp. Table 1 stand-in: weaker modulatory synapse; m = 0.4 V makes every other "
-                       "pulse fire")
-    C_m: float = again(700e-12, "Supp. Table 1 stand-in: R C (~0.8 µs) near the pulse width, so the neuron "
-                       "integrates over pulses (an isolated pulse never fires, the IO curves rise with drive "
-                       "frequency); about one spike per pulse at the Fig. 4c drive, more only at the shortest gaps")
+    R_1: float = again(10.45e3, "Supp. Table 1 stand-in: drive synapse; with S2 held at 0 V through R_2 the 1.2 V "
+                       "drive alone stays ~10 µA below the threshold current (0 spikes, Fig. 4c); m = 0.4 V adds "
+                       "0.4 V/R_2 = 10 µA: the neuron fires every other pulse for m = 0.31-0.44 V and every pulse "
+                       "above, so m = 0.4 and 0.5 V sit ~0.05 V either side of that step")
+    R_2: float = again(40e3, "Supp. Table 1 stand-in: weak modulatory synapse; each 0.1 V of m adds only 2.5 µA, "
+                       "so the count climbs over m = 0.4..0.6 V instead of jumping from 0 to 9")
+    C_m: float = again(100e-12, "Supp. Table 1 stand-in: integration over about a pulse (R_1||R_2 C_m = 0.84 µs): "
+                       "at most one spike per pulse (9 of 10: the first pulse only charges), and an isolated pulse "
+                       "never fires (the IO curves rise with drive frequency)")
     idle_grounded: int = again(1, "m = 0: S2 stays connected, held at 0 V (a disconnected S2 could not let a "
                                "sub-threshold m matter)")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import matplotlib
@@ -10,8 +11,7 @@ import numpy as np
 from analysis.iv import pool_thresholds, thresholds
 from circuits.builders import device_sweep
 from circuits.stimuli import triangle
-from pyspice_models.nbox import Variation, sample
-from pyspice_models.params import Params, param
+from pyspice_models.params import Params, draw, param
 
 from ..plotting import PAPER_LINE, figure, legend_outside
 from .base import Check, Ref, Results, experiment, within
@@ -29,10 +29,9 @@ class IVParams(Params):
     R_s: float = param(10.0, "ohm", "series resistance of contacts/instrument; << r_on so the "
                        "on state stays above Vhold (no relaxation oscillation during the sweep)",
                        lo=1e-3, hi=1e6)
-    sigma_v: float = param(0.02, "", "cycle-to-cycle relative spread of v_th and v_hold (1 sigma), drawn per sweep",
-                           lo=0, hi=0.2, lo_open=False)
-    sigma_r: float = param(0.05, "", "cycle-to-cycle relative spread of r_on and r_off (1 sigma)",
-                           lo=0, hi=0.5, lo_open=False)
+    spread: float = param(1.0, "", "scale of the device model's cycle-to-cycle spreads, drawn per sweep (1: the "
+                          "model's own, e.g. 5 % in G0, 3 % in R_s and R_th, 0.3 % in Ea for nbox_et; 0: no variation)",
+                          lo=0, hi=5, lo_open=False)
     seed: int = param(2020, "", "random seed of the cycle-to-cycle draws", lo=0, hi=2**31,
                       lo_open=False, integer=True)
 
@@ -41,10 +40,12 @@ def run(ctx) -> Results:
     """Triangular I-V sweeps of each polarity, each on its own drawn device; Vth and Vhold per branch."""
     p = ctx.p
     rng = np.random.default_rng(p.seed)
-    var = Variation(v_th=p.sigma_v, v_hold=p.sigma_v, r_on=p.sigma_r, r_off=p.sigma_r)
+    base = ctx.device.cycle_spread()
+    var = dataclasses.replace(base, **{f.name: getattr(base, f.name) * p.spread for f in dataclasses.fields(base)})
+    varied = [f.name for f in dataclasses.fields(var)]
     # each polarity of each cycle is swept on its own draw, so that the polarity check compares
     # independent devices (one device for both would agree with itself by construction)
-    devices = {pol: [sample(ctx.device, rng, var) for _ in range(p.n_cycles)] for pol in ("pos", "neg")}
+    devices = {pol: [draw(ctx.device, rng, var) for _ in range(p.n_cycles)] for pol in ("pos", "neg")}
     up = triangle(p.v_peak, p.period / 2, 1, negative=False)        # 0 -> +v -> 0 at the bipolar sweep rate
     shapes = {"pos": up, "neg": up * np.array([1.0, -1.0])}
     items = [(f"{pol}_{k:02d}", device_sweep(points=shapes[pol], R_s=p.R_s, device=d, tmax=p.period / 4000))
@@ -56,8 +57,9 @@ def run(ctx) -> Results:
            "v_hold": {"pos": per["v_hold_pos"], "neg": per["v_hold_neg"]},
            "mean_abs_v_th": vth, "mean_abs_v_hold": vhold,
            "std_v_th": float(np.nanstd(per["v_th_pos"] + per["v_th_neg"])),
-           "cycle_devices": {pol: [{"v_th": d.v_th, "v_hold": d.v_hold, "r_on": d.r_on, "r_off": d.r_off}
-                                   for d in devs] for pol, devs in devices.items()}}
+           "cycle_spread": dataclasses.asdict(var),
+           "cycle_devices": {pol: [{k: getattr(d, k) for k in varied} for d in devs]
+                             for pol, devs in devices.items()}}
     checks = [
         within("mean |Vth|", PAPER["v_th"], vth),
         within("mean |Vhold|", PAPER["v_hold"], vhold),
