@@ -98,8 +98,10 @@ def _dispatch(args) -> int:
     if args.cmd == "list":
         from .experiments import REGISTRY
 
+        wn = max(len(n) for n in REGISTRY)
+        wf = max(len(e.figure) for e in REGISTRY.values())
         for name, exp in REGISTRY.items():
-            print(f"{name:10s} {exp.figure:24s} {exp.summary} [{', '.join(exp.engines)}]")
+            print(f"{name:{wn}s}  {exp.figure:{wf}s}  {exp.summary} [{', '.join(exp.engines)}]")
         return 0
     if args.cmd == "params":
         print_params(args.name, args.device)

@@ -63,7 +63,7 @@ def test_every_experiment_declares_itself():
 
 def test_registry_in_paper_order():
     """Device experiments first, the generic circuits next, then the paper's figures in the paper's order."""
-    assert list(REGISTRY)[:4] == ["iv", "switching", "neuron", "dendrite"]
+    assert list(REGISTRY)[:5] == ["iv", "switching", "ndr", "neuron", "dendrite"]
     figures = [re.match(r"(?:Supp\. )?Fig\. (\d+)", exp.figure) for exp in REGISTRY.values()
                if "generic" not in exp.figure]
     numbers = [int(m.group(1)) for m in figures if m and not m.group(0).startswith("Supp")]
