@@ -16,6 +16,7 @@ from pyspice_models.nbox import NBOX, NbOxParams
 from pyspice_models.nbox_et import NBOX_ET, NbOxETParams
 from pyspice_models.params import ParameterError, check_range
 
+from .format import spice_number
 from .netlist import Netlist
 from .stimuli import PulseTrain, pwl_spec
 
@@ -101,10 +102,26 @@ def device_sweep(*, points: np.ndarray, R_s: float = 100.0, device: NbOxParams |
 
 
 IDLE_MODES = ("open", "ground")
+OUTSIDE_MODES = ("ground", "open")
+GATE_G_ON = 1.0          # S: the closed gate (1 ohm, an output relay's contact; 0.1 % of a 1 kOhm synapse)
+GATE_G_OFF = 1e-12       # S: the open gate (1 Tohm)
+GATE_RAMP = 5e-9         # s: the gate's linear ramps, taken while the source holds 0 V
+
+
+def gate_points(train: PulseTrain) -> np.ndarray:
+    """PWL points (0..1 V) of the gate that connects ``train``'s source only around its pulses."""
+    starts = train.starts()
+    # as pulses_to_pwl draws them: the first leading edge begins at max(t0, edge/2) - edge/2, the last
+    # trailing edge ends at t0 + width + edge/2
+    t_on = max(float(starts[0]), train.edge / 2) - train.edge / 2 - GATE_RAMP
+    t_off = float(starts[-1]) + train.width + train.edge / 2 + GATE_RAMP
+    pts = [(0.0, 1.0)] if t_on - GATE_RAMP <= 0 else [(0.0, 0.0), (t_on - GATE_RAMP, 0.0), (t_on, 1.0)]
+    pts += [(t_off, 1.0), (t_off + GATE_RAMP, 0.0)]
+    return np.array(pts)
 
 
 def dendrite(*, trains, R, C_m: float = 30e-12, idle: str = "open", device: NbOxParams | NbOxETParams = NbOxETParams(),
-             tail: float = 0.5e-6, tmax: float = 2e-9,
+             tail: float = 0.5e-6, tmax: float = 2e-9, outside: str = "ground",
              title: str = "memspike dendritic neuron (Fig. 3a)") -> Netlist:
     """An NbOx neuron with several synaptic inputs (Duan et al. Fig. 3a, any number of inputs).
 
@@ -122,6 +139,21 @@ def dendrite(*, trains, R, C_m: float = 30e-12, idle: str = "open", device: NbOx
     the bench: ``"open"`` (its source is disconnected: the branch is left out)
     or ``"ground"`` (its source stays connected and holds 0 V, so its resistor
     loads the node). Which is right depends on the experiment (README: Experiments).
+
+    ``outside`` says the same for an *applied* input outside its train (before
+    its first pulse and after its last, e.g. a delayed train): ``"ground"``
+    (the default: its source is connected throughout and holds 0 V there) or
+    ``"open"``: a gate ``bg<k>`` in series between the source and ``R_k``
+    disconnects it, ::
+
+        s<k> ---[bg<k>: G_ON v(g<k>) + G_OFF]--- o<k> ---[R_k]--- mem
+
+    where ``v(g<k>)`` (source ``vg<k>``, 0..1 V) is 1 from ``GATE_RAMP`` before
+    the first pulse's leading edge to ``GATE_RAMP`` after the last pulse's
+    trailing edge and 0 elsewhere, with ``GATE_RAMP`` linear ramps while the
+    source holds 0 V (continuous, so ngspice converges; a hard switch would be a
+    step). Between the pulses of a train the source stays connected at 0 V. The
+    gate is an ngspice behavioural source: decks with it have no VACASK rendering.
     """
     trains = list(trains)
     R = list(R)
@@ -131,6 +163,8 @@ def dendrite(*, trains, R, C_m: float = 30e-12, idle: str = "open", device: NbOx
         raise ValueError(f"dendrite: {len(trains)} trains but {len(R)} resistors")
     if idle not in IDLE_MODES:
         raise ParameterError("idle", idle, "one of " + ", ".join(IDLE_MODES))
+    if outside not in OUTSIDE_MODES:
+        raise ParameterError("outside", outside, "one of " + ", ".join(OUTSIDE_MODES))
     R = [check_range(f"R_{k + 1}", r, "ohm", lo=0, hi=1e9) for k, r in enumerate(R)]
     C_m = check_range("C_m", C_m, "F", lo=0, hi=1e-3)
     tail = check_range("tail", tail, "s", lo=0, hi=1, lo_open=False)
@@ -146,7 +180,17 @@ def dendrite(*, trains, R, C_m: float = 30e-12, idle: str = "open", device: NbOx
         else:
             net.vsource(f"v{k}", f"s{k}", "0", pwl_spec(tr.breakpoints()),
                         comment=f"input S{k}: pulse train (PWL), V")
-        net.resistor(f"r{k}", f"s{k}", "mem", r, comment=f"synaptic resistor R_{k} of input S{k}")
+        node = f"s{k}"
+        if tr is not None and outside == "open":
+            node = f"o{k}"
+            net.vsource(f"vg{k}", f"g{k}", "0", pwl_spec(gate_points(tr)),
+                        comment=f"gate of input S{k}: 1 from just before its first pulse to just after its last")
+            net.add(f"bg{k}", (f"s{k}", node),
+                    f"I = (V(g{k})*{spice_number(GATE_G_ON)}+{spice_number(GATE_G_OFF)})*(V(s{k})-V({node}))",
+                    comment=f"input S{k} disconnected outside its train: {spice_number(1 / GATE_G_ON)} ohm "
+                            f"when the gate is 1, {spice_number(1 / GATE_G_OFF)} ohm when it is 0")
+            net.save(f"v(g{k})")
+        net.resistor(f"r{k}", node, "mem", r, comment=f"synaptic resistor R_{k} of input S{k}")
         net.save(f"v(s{k})")
         if tr is not None:
             stop = max(stop, tr.delay + tr.duration)
