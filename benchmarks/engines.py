@@ -18,7 +18,6 @@ from analysis.spikes import detect_spikes
 from circuits import vacask
 from circuits.builders import dendrite, lif_neuron
 from circuits.executor import simulate_many
-from circuits.netlist import write
 from circuits.runner import simulate
 from circuits.stimuli import PulseTrain
 from pyspice_models import default_device
@@ -44,19 +43,18 @@ def main(argv=None):
     ap.add_argument("--repeat", type=int, default=4, help="runs of each deck per way (default 4)")
     args = ap.parse_args(argv)
     decks = _decks()
-    simulate(write(next(iter(decks.values()))[0]))       # load libngspice outside the timings
+    simulate(next(iter(decks.values()))[0])       # load libngspice outside the timings
     print(f"{'deck':24s} {'way':22s} {'s/run':>8s} {'speedup':>7s} {'spikes':>6s}")
     for name, (net, device) in decks.items():
         thr = device.spike_current()
-        text = write(net)
         rows = []
         t0 = time.perf_counter()
         for _ in range(args.repeat):
-            wf = simulate(text)
+            wf = simulate(net)
         base = (time.perf_counter() - t0) / args.repeat
         rows.append(("ngspice in-process", base, detect_spikes(wf.time, wf["i(vsense)"], thr).count))
         t0 = time.perf_counter()
-        wfs = simulate_many([text] * args.repeat, workers=2)
+        wfs = simulate_many([net] * args.repeat, workers=2)
         rows.append(("ngspice pool (2)", (time.perf_counter() - t0) / args.repeat,
                      detect_spikes(wfs[-1].time, wfs[-1]["i(vsense)"], thr).count))
         if vacask.available():

@@ -18,7 +18,7 @@ from pyspice_models.params import ParameterError, check_range
 
 from .format import spice_number
 from .netlist import Netlist
-from .stimuli import PulseTrain, pwl_spec
+from .stimuli import PulseTrain
 
 NEURON = "NbOx threshold-switch neuron"
 PROBE = "0 V source: the neuron's current probe, i(vsense)"
@@ -61,11 +61,11 @@ def lif_neuron(*, train: PulseTrain = PulseTrain(), R_L: float = 3.6e3, C_m: flo
     net = Netlist(title)
     model = device_model(device)
     net.subckts[model.name] = model.ngspice_subckt()
-    net.vsource("vin", "in", "0", pwl_spec(train.breakpoints()), comment="input pulse train (PWL), V")
+    net.vsource("vin", "in", "0", pwl=train.breakpoints(), comment="input pulse train (PWL), V")
     net.resistor("rl", "in", "mem", R_L, comment="load resistor R_L")
     net.capacitor("cm", "mem", "0", C_m, comment="membrane capacitor C_m")
     net.instance("xn1", "mem", "sense", model.name, device, comment=f"{NEURON} (subcircuit {model.name})")
-    net.vsource("vsense", "sense", "0", "DC 0", comment=PROBE)
+    net.vsource("vsense", "sense", "0", dc=0.0, comment=PROBE)
     net.save("v(in)", "v(mem)", "i(vsense)")
     net.probes = {"n1": {"v": "v(mem)", "i": "i(vsense)"}}
     _timing(net, train.delay + train.duration + tail, tmax)
@@ -90,11 +90,11 @@ def device_sweep(*, points: np.ndarray, R_s: float = 100.0, device: NbOxParams |
     net = Netlist(title)
     model = device_model(device)
     net.subckts[model.name] = model.ngspice_subckt()
-    net.vsource("vin", "in", "0", pwl_spec(points), comment="applied voltage: sweep or steps (PWL), V")
+    net.vsource("vin", "in", "0", pwl=points, comment="applied voltage: sweep or steps (PWL), V")
     net.resistor("rs", "in", "top", R_s, comment="series resistor R_s (instrument and contacts)")
     net.instance("xd", "top", "sense", model.name, device,
                  comment=f"NbOx threshold-switch device (subcircuit {model.name})")
-    net.vsource("vsense", "sense", "0", "DC 0", comment="0 V source: the device's current probe, i(vsense)")
+    net.vsource("vsense", "sense", "0", dc=0.0, comment="0 V source: the device's current probe, i(vsense)")
     net.save("v(in)", "v(top)", "i(vsense)")
     net.probes = {"device": {"v": "v(top)", "i": "i(vsense)"}}
     _timing(net, float(points[-1, 0]), tmax)
@@ -176,19 +176,17 @@ def dendrite(*, trains, R, C_m: float = 30e-12, idle: str = "open", device: NbOx
         if tr is None and idle == "open":
             continue
         if tr is None:
-            net.vsource(f"v{k}", f"s{k}", "0", "DC 0", comment=f"input S{k} not applied: held at 0 V")
+            net.vsource(f"v{k}", f"s{k}", "0", dc=0.0, comment=f"input S{k} not applied: held at 0 V")
         else:
-            net.vsource(f"v{k}", f"s{k}", "0", pwl_spec(tr.breakpoints()),
-                        comment=f"input S{k}: pulse train (PWL), V")
+            net.vsource(f"v{k}", f"s{k}", "0", pwl=tr.breakpoints(), comment=f"input S{k}: pulse train (PWL), V")
         node = f"s{k}"
         if tr is not None and outside == "open":
             node = f"o{k}"
-            net.vsource(f"vg{k}", f"g{k}", "0", pwl_spec(gate_points(tr)),
+            net.vsource(f"vg{k}", f"g{k}", "0", pwl=gate_points(tr),
                         comment=f"gate of input S{k}: 1 from just before its first pulse to just after its last")
-            net.add(f"bg{k}", (f"s{k}", node),
-                    f"I = (V(g{k})*{spice_number(GATE_G_ON)}+{spice_number(GATE_G_OFF)})*(V(s{k})-V({node}))",
-                    comment=f"input S{k} disconnected outside its train: {spice_number(1 / GATE_G_ON)} ohm "
-                            f"when the gate is 1, {spice_number(1 / GATE_G_OFF)} ohm when it is 0")
+            net.gate(f"bg{k}", f"s{k}", node, f"g{k}", GATE_G_ON, GATE_G_OFF,
+                     comment=f"input S{k} disconnected outside its train: {spice_number(1 / GATE_G_ON)} ohm "
+                             f"when the gate is 1, {spice_number(1 / GATE_G_OFF)} ohm when it is 0")
             net.save(f"v(g{k})")
         net.resistor(f"r{k}", node, "mem", r, comment=f"synaptic resistor R_{k} of input S{k}")
         net.save(f"v(s{k})")
@@ -198,7 +196,7 @@ def dendrite(*, trains, R, C_m: float = 30e-12, idle: str = "open", device: NbOx
         raise ValueError("dendrite: no input is applied; give a positive tail to set the run length")
     net.capacitor("cm", "mem", "0", C_m, comment="membrane capacitor C_m")
     net.instance("xn1", "mem", "sense", model.name, device, comment=f"{NEURON} (subcircuit {model.name})")
-    net.vsource("vsense", "sense", "0", "DC 0", comment=PROBE)
+    net.vsource("vsense", "sense", "0", dc=0.0, comment=PROBE)
     net.save("v(mem)", "i(vsense)")
     net.probes = {"n1": {"v": "v(mem)", "i": "i(vsense)"}}
     _timing(net, stop + tail, tmax)

@@ -27,8 +27,8 @@ _pool_size = 0
 
 
 def _run_one(args) -> Waveforms:
-    text, backend, timeout = args
-    return simulate(text, backend=backend, timeout=timeout)
+    deck, backend, timeout = args
+    return simulate(deck, backend=backend, timeout=timeout)
 
 
 def _ignore_sigint() -> None:
@@ -95,10 +95,11 @@ def shutdown(kill: bool = False) -> None:
 atexit.register(shutdown, kill=True)
 
 
-def simulate_many(netlists: list[str], *, backend: str = "shared", timeout: float = 300.0,
+def simulate_many(netlists: list, *, backend: str = "shared", timeout: float = 300.0,
                   workers: int | None = None, scheduler: str | None = None,
                   progress: str | None = None) -> list[Waveforms]:
-    """Simulate each deck text; results in input order. Errors propagate (first failure wins).
+    """Simulate each :class:`~circuits.netlist.Netlist` (or deck text); results in input order. Errors
+    propagate (first failure wins).
 
     ``progress``: a label for a progress bar on stderr (shown only on a terminal), or None.
     """

@@ -1,8 +1,12 @@
 """The netlist object model and its one writer.
 
-A :class:`Netlist` holds elements, subcircuit definitions, analyses and probe
-saves as data; :func:`write` renders it into any text stream. Values are
-numbers formatted by :func:`circuits.format.spice_number`, names are checked
+A :class:`Netlist` holds typed elements (:class:`Resistor`, :class:`Capacitor`,
+:class:`VSource`/:class:`ISource` with a DC level or a PWL, :class:`Instance`
+of a compact model with its parameter overrides, :class:`GatedConductance`),
+subcircuit definitions, the analysis and probe saves as data: nothing is ever
+parsed back from text. :func:`write` is the ngspice netlister;
+:func:`circuits.vacask.render` renders the same objects for VACASK. Values are
+floats, written by :func:`circuits.format.spice_number`, names are checked
 by :func:`circuits.format.check_name` and comment text (the header, element
 comments) by :func:`circuits.format.check_comment` and always written after
 ``* ``, so no user text can inject ngspice commands. No ``.control`` block is
@@ -22,7 +26,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from pyspice_models.params import Params
+import numpy as np
+
+from pyspice_models.params import ParameterError, Params
 
 from .format import check_comment, check_name, spice_number
 
@@ -32,14 +38,132 @@ TITLE_RE = re.compile(r"^[A-Za-z0-9 _.,:=+()-]{1,80}$")
 PWL_PAIRS_PER_LINE = 4      # one rectangular pulse per continuation line
 
 
-@dataclass(frozen=True)
+def _num(value, what: str) -> float:
+    """A finite float (as written: the 12 significant digits a deck carries)."""
+    try:
+        return float(spice_number(float(value)))
+    except (TypeError, ValueError):
+        raise ParameterError(what, value, "a finite number") from None
+
+
+def pwl_points(points, what: str = "PWL") -> tuple[tuple[float, float], ...]:
+    """(time, value) pairs as written: times strictly increasing at the written precision (a breakpoint
+    whose written time does not exceed the previous one is dropped, like an exact duplicate)."""
+    pts = np.asarray(points, dtype=float)
+    if pts.ndim != 2 or pts.shape[1] != 2 or not len(pts):
+        raise ValueError(f"{what}: points must be a non-empty (N, 2) array, not shape {pts.shape}")
+    rows: list[tuple[float, float]] = []
+    for t, v in pts:
+        t, v = _num(t, f"{what} time"), _num(v, f"{what} value")
+        if not rows or t > rows[-1][0]:
+            rows.append((t, v))
+    return tuple(rows)
+
+
+# --------------------------------------------------------------------------- typed elements
+@dataclass(frozen=True, kw_only=True)
 class Element:
-    """One line: ``<name> <nodes...> <value text>``; value text is built from numbers only."""
+    """A two-terminal element: name, nodes ``(p, n)`` and a comment saying what it is."""
 
     name: str
-    nodes: tuple[str, ...]
-    value: str
+    nodes: tuple[str, str]
     comment: str = ""
+    prefix = ""                      # the SPICE letter the name must start with
+
+    def __post_init__(self):
+        check_name(self.name, "element name")
+        if not self.name.lower().startswith(self.prefix):
+            raise ValueError(f"element {self.name}: a {type(self).__name__}'s name starts with {self.prefix!r}")
+        check_comment(self.comment, f"comment of {self.name}")
+        if len(self.nodes) != 2:
+            raise ValueError(f"element {self.name}: two nodes, not {self.nodes}")
+        for n in self.nodes:
+            if n != "0":
+                check_name(n, "node name")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Resistor(Element):
+    ohms: float
+    prefix = "r"
+
+    def __post_init__(self):
+        super().__post_init__()
+        object.__setattr__(self, "ohms", _num(self.ohms, self.name))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Capacitor(Element):
+    farads: float
+    prefix = "c"
+
+    def __post_init__(self):
+        super().__post_init__()
+        object.__setattr__(self, "farads", _num(self.farads, self.name))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Source(Element):
+    """A DC level, or a piecewise-linear waveform ``pwl`` ((time, value) pairs; the value before the first
+    point is the first point's). Voltage in V or current in A by subclass."""
+
+    dc: float = 0.0
+    pwl: tuple[tuple[float, float], ...] | None = None
+
+    def __post_init__(self):
+        super().__post_init__()
+        object.__setattr__(self, "dc", _num(self.dc, self.name))
+        if self.pwl is not None:
+            if self.dc:
+                raise ValueError(f"source {self.name}: a DC level or a PWL, not both")
+            object.__setattr__(self, "pwl", pwl_points(self.pwl, f"source {self.name}"))
+
+    def value_at_zero(self) -> float:
+        return self.pwl[0][1] if self.pwl else self.dc
+
+
+@dataclass(frozen=True, kw_only=True)
+class VSource(Source):
+    prefix = "v"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ISource(Source):
+    """Current flows from ``p`` through the source to ``n`` (SPICE's convention): into the circuit at ``n``."""
+
+    prefix = "i"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Instance(Element):
+    """A device of compact model ``model`` with the parameters that differ from the model's defaults."""
+
+    model: str
+    params: tuple[tuple[str, float], ...] = ()
+    prefix = "x"
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_name(self.model, "model name")
+        object.__setattr__(self, "params", tuple((check_name(k, "parameter"), _num(v, f"{self.name}.{k}"))
+                                                 for k, v in self.params))
+
+
+@dataclass(frozen=True, kw_only=True)
+class GatedConductance(Element):
+    """A conductance ``g_on v(gate) + g_off`` between ``p`` and ``n``, set by the voltage (0..1 V) of node
+    ``gate``: a smooth switch in series (ngspice renders it as a behavioural source)."""
+
+    gate: str
+    g_on: float
+    g_off: float
+    prefix = "b"
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_name(self.gate, "node name")
+        object.__setattr__(self, "g_on", _num(self.g_on, self.name))
+        object.__setattr__(self, "g_off", _num(self.g_off, self.name))
 
 
 @dataclass
@@ -56,45 +180,66 @@ class Netlist:
     method: str = ""                                          # "gear" or "trap"
     comments: list[str] = field(default_factory=list)
     probes: dict[str, dict[str, str]] = field(default_factory=dict)
+    _index: dict[str, Element] = field(default_factory=dict, repr=False, compare=False)
 
-    def add(self, name: str, nodes, value: str, comment: str = "") -> None:
-        check_name(name, "element name")
-        check_comment(comment, f"comment of {name}")
-        for n in nodes:
-            if n != "0":
-                check_name(n.replace(".", "_"), "node name")
-        if any(e.name.lower() == name.lower() for e in self.elements):
-            raise ValueError(f"duplicate element {name}")
-        self.elements.append(Element(name, tuple(nodes), value, comment))
+    def add(self, element: Element) -> Element:
+        """Append a typed element (names are unique, case-insensitively, as in SPICE)."""
+        if not isinstance(element, Element):
+            raise TypeError(f"not an element: {element!r}")
+        key = element.name.lower()
+        if len(self._index) != len(self.elements):           # elements edited by hand: re-index
+            self._index = {e.name.lower(): e for e in self.elements}
+        if key in self._index:
+            raise ValueError(f"duplicate element {element.name}")
+        self.elements.append(element)
+        self._index[key] = element
+        return element
 
-    def resistor(self, name: str, a: str, b: str, ohms: float, comment: str = "") -> None:
-        self.add(name, (a, b), spice_number(ohms), comment)
+    def element(self, name: str) -> Element:
+        if len(self._index) != len(self.elements):
+            self._index = {e.name.lower(): e for e in self.elements}
+        return self._index[name.lower()]
 
-    def capacitor(self, name: str, a: str, b: str, farads: float, comment: str = "") -> None:
-        self.add(name, (a, b), spice_number(farads), comment)
+    def resistor(self, name: str, a: str, b: str, ohms: float, comment: str = "") -> Resistor:
+        return self.add(Resistor(name=name, nodes=(a, b), ohms=ohms, comment=comment))
 
-    def vsource(self, name: str, a: str, b: str, spec: str, comment: str = "") -> None:
-        """``spec`` comes from :mod:`circuits.stimuli` (numbers only)."""
-        self.add(name, (a, b), spec, comment)
+    def capacitor(self, name: str, a: str, b: str, farads: float, comment: str = "") -> Capacitor:
+        return self.add(Capacitor(name=name, nodes=(a, b), farads=farads, comment=comment))
+
+    def vsource(self, name: str, a: str, b: str, *, dc: float = 0.0, pwl=None, comment: str = "") -> VSource:
+        """A voltage source: ``dc`` volts, or the piecewise-linear ``pwl`` ((N, 2) time, volts)."""
+        return self.add(VSource(name=name, nodes=(a, b), dc=dc, pwl=pwl, comment=comment))
+
+    def isource(self, name: str, a: str, b: str, *, dc: float = 0.0, pwl=None, comment: str = "") -> ISource:
+        """A current source (A) from ``a`` through the source to ``b``."""
+        return self.add(ISource(name=name, nodes=(a, b), dc=dc, pwl=pwl, comment=comment))
+
+    def gate(self, name: str, a: str, b: str, gate: str, g_on: float, g_off: float,
+             comment: str = "") -> GatedConductance:
+        return self.add(GatedConductance(name=name, nodes=(a, b), gate=gate, g_on=g_on, g_off=g_off,
+                                         comment=comment))
 
     def instance(self, name: str, a: str, b: str, model: str, params: Params | Mapping[str, float],
-                 comment: str = "") -> None:
-        """An ``X`` line of subcircuit ``model``.
+                 comment: str = "") -> Instance:
+        """A device of subcircuit ``model``.
 
         ``params`` is a device's parameter set, of which only the fields that
-        differ from the class defaults (the ``.subckt`` defaults) are written,
-        or a mapping of explicit overrides, written as given.
+        differ from the class defaults (the ``.subckt`` defaults) are kept,
+        or a mapping of explicit overrides, kept as given.
         """
-        check_name(model, "model name")
         if isinstance(params, Params):
             params = params.non_defaults()
-        pv = " ".join(f"{check_name(k, 'parameter')}={spice_number(v)}" for k, v in params.items())
-        self.add(name, (a, b), f"{model}" + (f" params: {pv}" if pv else ""), comment)
+        return self.add(Instance(name=name, nodes=(a, b), model=model, params=tuple(params.items()),
+                                 comment=comment))
 
     def save(self, *vectors: str) -> None:
         for v in vectors:
             if v not in self.saves:
                 self.saves.append(v)
+
+    @property
+    def tstop(self) -> float | None:
+        return self.tran[1] if self.tran else None
 
 
 def write(net: Netlist, stream=None) -> str:
@@ -114,7 +259,7 @@ def write(net: Netlist, stream=None) -> str:
     for e in net.elements:
         if e.comment:
             out.write(_comment(e.comment, f"comment of {e.name}"))
-        out.write(" ".join((e.name, *e.nodes, _wrap(e.value))) + "\n")
+        out.write(" ".join((e.name, *e.nodes, card(e))) + "\n")
     if net.ics or net.options or net.method or net.saves or net.tran:
         out.write("*\n* analysis\n")
     if net.ics:
@@ -140,14 +285,31 @@ def _comment(text: str, what: str) -> str:
     return f"* {check_comment(text, what)}".rstrip() + "\n"
 
 
-def _wrap(value: str) -> str:
-    """A long PWL on continuation lines, one pulse (four breakpoints) a line; other values as they are."""
-    if not (value.startswith("PWL(") and value.endswith(")")):
-        return value
-    nums = value[4:-1].split()
-    pairs = [f"{t} {v}" for t, v in zip(nums[0::2], nums[1::2], strict=True)]
+def card(e: Element) -> str:
+    """What follows an element's nodes in an ngspice deck (numbers written here, from floats)."""
+    if isinstance(e, Resistor):
+        return spice_number(e.ohms)
+    if isinstance(e, Capacitor):
+        return spice_number(e.farads)
+    if isinstance(e, Source):
+        if e.pwl is None:
+            return f"DC {spice_number(e.dc)}"
+        return _pwl(e.pwl)
+    if isinstance(e, Instance):
+        pv = " ".join(f"{k}={spice_number(v)}" for k, v in e.params)
+        return e.model + (f" params: {pv}" if pv else "")
+    if isinstance(e, GatedConductance):
+        a, b = e.nodes
+        return (f"I = (V({e.gate})*{spice_number(e.g_on)}+{spice_number(e.g_off)})"
+                f"*(V({a})-V({b}))")
+    raise ValueError(f"element {e.name}: no ngspice rendering for {type(e).__name__}")
+
+
+def _pwl(points) -> str:
+    """A PWL; a long one on continuation lines, one pulse (four breakpoints) a line."""
+    pairs = [f"{spice_number(t)} {spice_number(v)}" for t, v in points]
     if len(pairs) <= 1 + PWL_PAIRS_PER_LINE:
-        return value
+        return "PWL(" + " ".join(pairs) + ")"
     rows = [pairs[0]] + [" ".join(pairs[k:k + PWL_PAIRS_PER_LINE])
                          for k in range(1, len(pairs), PWL_PAIRS_PER_LINE)]
     return "PWL(" + "\n+ ".join(rows) + ")"

@@ -22,7 +22,6 @@ from __future__ import annotations
 import ctypes.util
 import logging
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -80,23 +79,8 @@ def failure_lines(text: str) -> list[str]:
     return lines
 
 
-def _tstop(netlist: str) -> float | None:
-    m = re.search(r"^\.tran\s+(\S+)\s+(\S+)", netlist, re.MULTILINE | re.IGNORECASE)
-    if not m:
-        return None
-    from .format import parse_si
-
-    token = m.group(2)
-    for text in (token, token[:-1] if token[-1:] in "sS" else token):   # "10n" or "10ns"
-        try:
-            return parse_si("tstop", text)
-        except ValueError:
-            continue
-    raise SimulationError("cannot read the .tran stop time", token)
-
-
-def _check_complete(wf: Waveforms, netlist: str, logtext: str) -> None:
-    tstop = _tstop(netlist)
+def _check_complete(wf: Waveforms, netlist: str, logtext: str, tstop: float | None) -> None:
+    """The run reached ``tstop`` (the netlist's own stop time, known to whoever built it)."""
     if wf.time.size == 0 or (tstop and wf.time[-1] < tstop * (1 - 1e-6)):
         reached = wf.time[-1] if wf.time.size else 0.0
         raise SimulationError(f"transient stopped at {reached:.4g} s of {tstop:.4g} s",
@@ -168,7 +152,7 @@ def _get_shared():
     return _shared
 
 
-def _run_shared(netlist: str, timeout: float) -> Waveforms:
+def _run_shared(netlist: str, timeout: float, tstop: float | None) -> Waveforms:
     with _shared_lock:
         ng = _get_shared()
         logs: list[str] = []
@@ -202,7 +186,7 @@ def _run_shared(netlist: str, timeout: float) -> Waveforms:
                 vectors[_normalise_name(name)] = arr
             time_ = vectors.pop("time")
             wf = Waveforms(time_, vectors, logtext, {"backend": "shared"})
-            _check_complete(wf, netlist, logtext)
+            _check_complete(wf, netlist, logtext, tstop)
             return wf
         finally:
             ng._ngspice_shared.ngSpice_Command(b"destroy all")
@@ -222,7 +206,7 @@ def _normalise_name(name: str) -> str:
 
 
 # --------------------------------------------------------------------------- subprocess back-end
-def _run_subprocess(netlist: str, timeout: float) -> Waveforms:
+def _run_subprocess(netlist: str, timeout: float, tstop: float | None) -> Waveforms:
     exe = find_ngspice_binary()
     with tempfile.TemporaryDirectory(prefix="memspike-run-") as tmp:
         deck = Path(tmp, "deck.cir")
@@ -243,7 +227,7 @@ def _run_subprocess(netlist: str, timeout: float) -> Waveforms:
             raise SimulationError("ngspice wrote no raw file", logtext[-2000:], netlist)
         time_, vectors = read_raw(raw)
         wf = Waveforms(time_, vectors, logtext, {"backend": "subprocess"})
-        _check_complete(wf, netlist, logtext)
+        _check_complete(wf, netlist, logtext, tstop)
         return wf
 
 
@@ -289,10 +273,22 @@ def read_raw(path) -> tuple[np.ndarray, dict[str, np.ndarray]]:
 
 
 # --------------------------------------------------------------------------- entry point
-def simulate(netlist: str, *, backend: str = "shared", timeout: float = DEFAULT_TIMEOUT) -> Waveforms:
-    """Run ``netlist`` (full deck text) and return its saved vectors."""
+def simulate(deck, *, backend: str = "shared", timeout: float = DEFAULT_TIMEOUT,
+             tstop: float | None = None) -> Waveforms:
+    """Run a :class:`~circuits.netlist.Netlist` (or a full deck text) and return its saved vectors.
+
+    The run must reach the netlist's stop time (for a text deck: ``tstop`` if given; its log
+    is checked either way)."""
+    from .netlist import Netlist, write
+
+    if isinstance(deck, Netlist):
+        text, tstop = write(deck), deck.tstop
+    elif isinstance(deck, str):
+        text = deck
+    else:
+        raise TypeError(f"simulate takes a Netlist or deck text, not {type(deck).__name__}")
     if backend == "shared":
-        return _run_shared(netlist, timeout)
+        return _run_shared(text, timeout, tstop)
     if backend == "subprocess":
-        return _run_subprocess(netlist, timeout)
+        return _run_subprocess(text, timeout, tstop)
     raise ValueError(f"unknown backend {backend!r} (shared or subprocess)")

@@ -1,7 +1,7 @@
 """Stimulus builders: pulse trains, delays, Poisson trains, triangular sweeps.
 
-Every stimulus is a list of (time, voltage) breakpoints rendered as one
-ngspice ``PWL`` source, so any combination (delays, jitter, random timing,
+Every stimulus is an (N, 2) array of (time, voltage) breakpoints given to one
+PWL source (:meth:`circuits.netlist.Netlist.vsource`), so any combination (delays, jitter, random timing,
 several trains on one node) is the same kind of element.
 """
 
@@ -12,8 +12,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from pyspice_models.params import ParameterError, Params, param
-
-from .format import spice_number
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,26 +81,6 @@ def triangle(v_peak: float, period: float, n_cycles: int, negative: bool = True)
             t += period / legs
             pts.append((t, seq[k + 1]))
     return np.array(pts)
-
-
-def pwl_spec(points: np.ndarray) -> str:
-    """The value text of a PWL voltage source (numbers only).
-
-    Times are compared as written (12 significant digits): a breakpoint whose
-    written time does not exceed the previous one is dropped, like an exact
-    duplicate, so the written times are strictly increasing.
-    """
-    pts = np.asarray(points, dtype=float)
-    if pts.ndim != 2 or pts.shape[1] != 2 or not len(pts):
-        raise ValueError(f"PWL points must be a non-empty (N, 2) array, not shape {pts.shape}")
-    rows: list[tuple[str, str]] = []
-    last = -np.inf
-    for t, v in pts:
-        text = spice_number(t)
-        if float(text) > last:
-            rows.append((text, spice_number(v)))
-            last = float(text)
-    return "PWL(" + " ".join(f"{t} {v}" for t, v in rows) + ")"
 
 
 def _clean(pts: np.ndarray) -> np.ndarray:

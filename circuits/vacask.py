@@ -31,7 +31,7 @@ from pyspice_models.params import spice_number
 from pyspice_models.taox import TAOX
 
 from .format import check_comment, check_name
-from .netlist import TITLE_RE, Netlist
+from .netlist import TITLE_RE, Capacitor, Instance, ISource, Netlist, Resistor, VSource
 from .runner import DEFAULT_TIMEOUT, SimulationError, Waveforms, read_raw
 
 MODELS = {m.name: m for m in (NBOX, NBOX_ET, TAOX)}
@@ -39,14 +39,6 @@ FAILURE = re.compile(r"(error|fatal|failed|not converge|too small|abort)", re.IG
 # words with a meaning of their own in a VACASK deck: never names of ours
 KEYWORDS = {"control", "endc", "model", "load", "ground", "options", "analysis", "subckt", "ends", "include",
             "embed", "global", "parameters", "save", "print", "postprocess", "sweep", "var", "abort", "elapsed"}
-
-
-def _num(text: str, what: str) -> str:
-    """A number from our own netlist text, re-formatted: anything else is refused."""
-    try:
-        return spice_number(float(text))
-    except (TypeError, ValueError) as e:
-        raise ValueError(f"{what}: {text!r} is not a number") from e
 
 
 def _name(text: str, what: str) -> str:
@@ -69,20 +61,14 @@ def available() -> bool:
     return executable() is not None
 
 
-def _pwl(spec: str, what: str) -> tuple[str, float]:
-    nums = [_num(t, what) for t in spec[spec.index("(") + 1: spec.rindex(")")].split()]
-    if len(nums) < 2 or len(nums) % 2:
-        raise ValueError(f"{what}: a PWL needs (time, value) pairs")
-    return "type=\"pwl\" wave=[" + ", ".join(nums) + "]", float(nums[1])
-
-
 def render(net: Netlist) -> tuple[str, dict[str, str]]:
     """VACASK deck text, and the Verilog-A files it loads (file name -> text).
 
-    Every value is re-parsed as a number and every name checked (and kept
-    clear of VACASK's keywords), so nothing but numbers, our names and checked
-    one-line ``//`` comments (each element's) reaches the deck; the only
-    control block is the one written here. An instance's model card lists
+    Rendered from the typed elements (nothing is parsed back from ngspice
+    text): every value is a float written here and every name checked (and
+    kept clear of VACASK's keywords), so nothing but numbers, our names and
+    checked one-line ``//`` comments (each element's) reaches the deck; the
+    only control block is the one written here. An instance's model card lists
     only the parameters its ``X`` line sets; the ``.va`` holds the defaults.
     """
     if not TITLE_RE.fullmatch(net.title):
@@ -95,48 +81,40 @@ def render(net: Netlist) -> tuple[str, dict[str, str]]:
              *(f"// {check_comment(line, 'header line')}" for line in net.header),
              "ground 0", 'load "resistor.osdi"', 'load "capacitor.osdi"']
     va: dict[str, str] = {}
-    cards = ["model resistor resistor", "model capacitor capacitor", "model vsource vsource"]
+    cards = ["model resistor resistor", "model capacitor capacitor", "model vsource vsource",
+             "model isource isource"]
     body = []
     for e in net.elements:
         name = _name(e.name, "element name")
         if e.comment:
             body.append(f"// {check_comment(e.comment, f'comment of {name}')}")
         nodes = "(" + " ".join(n if n == "0" else _name(n, "node name") for n in e.nodes) + ")"
-        kind = name[0].lower()
-        if kind == "r":
-            body.append(f"{name} {nodes} resistor r={_num(e.value, name)}")
-        elif kind == "c":
-            body.append(f"{name} {nodes} capacitor c={_num(e.value, name)}")
-        elif kind == "v":
-            spec = e.value.strip()
-            if spec.upper().startswith("DC ") and len(spec.split()) == 2:
-                v0 = float(_num(spec.split()[1], name))
-                body.append(f"{name} {nodes} vsource dc={spice_number(v0)}")
-            elif spec.upper().startswith("PWL(") and spec.endswith(")"):
-                text, v0 = _pwl(spec, name)
-                body.append(f"{name} {nodes} vsource {text}")
-            else:
-                raise ValueError(f"source {name}: VACASK rendering knows DC and PWL, not {spec[:20]!r}")
-            if v0 != 0:
+        if isinstance(e, Resistor):
+            body.append(f"{name} {nodes} resistor r={spice_number(e.ohms)}")
+        elif isinstance(e, Capacitor):
+            body.append(f"{name} {nodes} capacitor c={spice_number(e.farads)}")
+        elif isinstance(e, VSource | ISource):
+            if e.value_at_zero() != 0:
                 # the states' operating point is taken at t = 0 (a nonvolatile state would integrate
-                # a non-zero bias into nonsense there): every stimulus must start at 0 V
-                raise ValueError(f"source {name}: VACASK rendering needs every source at 0 V at t = 0")
-        elif kind == "x":
-            model_name, _, rest = e.value.partition(" ")
-            model = MODELS.get(model_name)
+                # a non-zero bias into nonsense there): every stimulus must start at 0
+                raise ValueError(f"source {name}: VACASK rendering needs every source at 0 at t = 0")
+            kind = "vsource" if isinstance(e, VSource) else "isource"
+            if e.pwl is None:
+                body.append(f"{name} {nodes} {kind} dc={spice_number(e.dc)}")
+            else:
+                wave = ", ".join(f"{spice_number(t)}, {spice_number(v)}" for t, v in e.pwl)
+                body.append(f'{name} {nodes} {kind} type="pwl" wave=[{wave}]')
+        elif isinstance(e, Instance):
+            model = MODELS.get(e.model)
             if model is None:
-                raise ValueError(f"instance {name}: no Verilog-A rendering for {model_name!r}")
-            if rest and not rest.startswith("params: "):
-                raise ValueError(f"instance {name}: expected 'params:' after {model_name}, not {rest[:20]!r}")
-            params = rest.removeprefix("params: ")
+                raise ValueError(f"instance {name}: no Verilog-A rendering for {e.model!r}")
             allowed = set(model.params.names())
             pv = []
-            for tok in params.split():
-                k, _, v = tok.partition("=")
+            for k, v in e.params:
                 if k not in allowed:
                     raise ValueError(f"instance {name}: {k!r} is not a parameter of {model.name}")
                 # OpenVAF exports Verilog-A parameter names in lower case (T0 -> t0)
-                pv.append(f"{k.lower()}={_num(v, f'{name}.{k}')}")
+                pv.append(f"{k.lower()}={spice_number(v)}")
             if f"{model.name}.va" not in va:
                 va[f"{model.name}.va"] = model.verilog_a(model.params(), header="generated by memspike")
                 lines.append(f'load "{model.name}.va"')
@@ -144,7 +122,7 @@ def render(net: Netlist) -> tuple[str, dict[str, str]]:
             cards.append(f"model {card} {model.name} {' '.join(pv)}".rstrip())
             body.append(f"{name} {nodes} {card}")
         else:
-            raise ValueError(f"element {name}: no VACASK rendering for this kind")
+            raise ValueError(f"element {name}: no VACASK rendering for {type(e).__name__}")
     tstep, tstop, tmax = (spice_number(x) for x in net.tran)
     opts = [f"{k}={spice_number(v)}" for k, v in net.options.items() if k in ("reltol", "abstol", "vntol")]
     method = {"gear": "gear2", "trap": "trap", "": "trap"}[net.method]      # ngspice's default is trap

@@ -33,7 +33,7 @@ try:
         from circuits.netlist import Netlist
 
         net = Netlist("probe")
-        net.vsource("v1", "a", "0", "PWL(0 0 1e-09 1)")
+        net.vsource("v1", "a", "0", pwl=[(0, 0), (1e-9, 1)])
         net.resistor("r1", "a", "b", 1e3)
         net.capacitor("c1", "b", "0", 1e-12)
         net.tran = (1e-10, 2e-08, 1e-10)

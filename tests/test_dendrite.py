@@ -25,7 +25,7 @@ def tr(a, delay=0.0, n=10):
 def counts(cases):
     """cases: (trains, R, idle) -> spike counts, simulated together."""
     nets = [dendrite(trains=t, R=r, C_m=C_M, idle=i, device=DEV, tail=0.3e-6) for t, r, i in cases]
-    wfs = simulate_many([write(n) for n in nets], workers=2)
+    wfs = simulate_many(nets, workers=2)
     return [detect_spikes(w.time, w[n.probes["n1"]["i"]], THR).count for w, n in zip(wfs, nets, strict=True)]
 
 

@@ -62,7 +62,7 @@ def test_a_disconnected_input_draws_no_current_before_its_first_pulse():
                        outside=mode, tail=0.3e-6)
         net.save("v(o2)" if mode == "open" else "v(s2)")
         nets.append(net)
-    held, gated = simulate_many([write(n) for n in nets], workers=2)
+    held, gated = simulate_many(nets, workers=2)
     before = (gated.time > 0.5e-6) & (gated.time < 4.3e-6)
     i_gated = (gated["v(o2)"][before] - gated["v(mem)"][before]) / 6.5e3
     assert np.max(np.abs(i_gated)) < 1e-9                            # R_2 carries nothing: its end floats

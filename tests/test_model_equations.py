@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from circuits.builders import device_sweep
-from circuits.netlist import write
 from pyspice_models.equations import FUNCTIONS
 from pyspice_models.nbox import NBOX, NbOxParams
 from pyspice_models.params import spice_number
@@ -236,7 +235,7 @@ def test_numpy_matches_ngspice(numpy_step):
 
     t, i, _ = numpy_step
     p = NbOxParams()
-    wf = simulate(write(device_sweep(points=STEP, R_s=R_S, device=p, tmax=0.2e-9)))
+    wf = simulate(device_sweep(points=STEP, R_s=R_S, device=p, tmax=0.2e-9))
     ts, isp = wf.time, wf["i(vsense)"]
     i_on = V_HIGH / (p.r_on + R_S)
     # turn-on time

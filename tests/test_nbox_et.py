@@ -16,7 +16,7 @@ from analysis.iv import switching_times, thresholds
 from analysis.spikes import detect_spikes
 from circuits.builders import dendrite, device_model, device_sweep, lif_neuron
 from circuits.netlist import Netlist, write
-from circuits.stimuli import PulseTrain, pwl_spec, triangle
+from circuits.stimuli import PulseTrain, triangle
 from pyspice_models.equations import FUNCTIONS
 from pyspice_models.nbox import NBOX, NbOxParams
 from pyspice_models.nbox_et import EPS0, K_B, NBOX_ET, Q_E, ETVariation, NbOxETParams, sample_et
@@ -250,7 +250,7 @@ def test_ngspice_matches_numpy_step(numpy_step):
     t, i, Y = numpy_step
     net = device_sweep(points=STEP, R_s=R_EXT, device=P, tmax=0.1e-9)
     net.save("v(xd.t)", "v(xd.vc)")
-    wf = simulate(write(net))
+    wf = simulate(net)
     a = switching_times(t, i, T_UP, T_DOWN, T_END)
     b = switching_times(wf.time, wf["i(vsense)"], T_UP, T_DOWN, T_END)
     assert b["t_on"] == pytest.approx(a["t_on"], abs=0.5e-9)
@@ -271,7 +271,7 @@ def test_ngspice_sweep_matches_the_quasistatic_folds(r_s):
     src = c["V"] + r_s * c["I"]
     k_on = int(np.argmax(np.where(c["I"] < FOLDS["i_hold"], src, -np.inf)))
     k_off = int(np.argmin(np.where(c["I"] > FOLDS["i_th"], src, np.inf)))
-    wf = simulate(write(device_sweep(points=triangle(1.2, 10e-3, 1), R_s=r_s, device=P, tmax=2.5e-6)))
+    wf = simulate(device_sweep(points=triangle(1.2, 10e-3, 1), R_s=r_s, device=P, tmax=2.5e-6))
     th = thresholds(wf.time, wf["v(in)"], wf["v(top)"], wf["i(vsense)"])
     tol = 3e-3 if r_s < 100 else 5e-3          # the last "on" sample may lie within the jump itself
     for pol in ("pos", "neg"):
@@ -289,11 +289,11 @@ def test_ngspice_current_sweep_is_s_shaped():
     pts = np.array([[0, 0], [1e-3, 1e-3]])
     net = Netlist("memspike NbOx current sweep")
     net.subckts[NBOX_ET.name] = NBOX_ET.ngspice_subckt()
-    net.add("iin", ("0", "top"), pwl_spec(pts))
+    net.isource("iin", "0", "top", pwl=pts)
     net.instance("xd", "top", "0", NBOX_ET.name, P)
     net.save("v(top)")
     net.tran = (1e-6, 1e-3, 1e-6)
-    wf = simulate(write(net))
+    wf = simulate(net)
     i = np.interp(wf.time, pts[:, 0], pts[:, 1])
     v = wf["v(top)"]
     low = i < 0.1e-3
@@ -308,7 +308,7 @@ def test_ngspice_converges_far_past_threshold_and_the_core_stays_bounded(v_peak,
 
     net = device_sweep(points=triangle(v_peak, 1e-3, 2), R_s=r_s, device=P, tmax=1e-6)
     net.save("v(xd.t)")
-    wf = simulate(write(net))
+    wf = simulate(net)
     assert wf["v(xd.t)"].max() < P.T_met + 10 * P.dT_met
     assert abs(wf["i(vsense)"]).max() > 2e-3
 
@@ -318,7 +318,7 @@ def test_switching_times():
     from circuits.runner import simulate
 
     pts = np.array([[0, 0], [49e-9, 0], [51e-9, 2.0], [349e-9, 2.0], [351e-9, 0.3], [650e-9, 0.3]])
-    wf = simulate(write(device_sweep(points=pts, R_s=100.0, device=P, tmax=0.2e-9)))
+    wf = simulate(device_sweep(points=pts, R_s=100.0, device=P, tmax=0.2e-9))
     st = switching_times(wf.time, wf["i(vsense)"], 50e-9, 350e-9, 650e-9)
     assert st["t_on"] < 50e-9 and st["t_off"] < 25e-9
 
@@ -326,7 +326,7 @@ def test_switching_times():
 def _count(net):
     from circuits.runner import simulate
 
-    wf = simulate(write(net))
+    wf = simulate(net)
     return detect_spikes(wf.time, wf["i(vsense)"], THR), wf
 
 
@@ -367,7 +367,7 @@ def test_integration_across_pulses_is_the_membrane_not_the_heat():
     assert one.count == 0
     net = dendrite(trains=[_t(0.9, n=4), None], device=P, **FIG3C)
     net.save("v(xn1.t)")
-    wf = simulate(write(net))
+    wf = simulate(net)
     sp = detect_spikes(wf.time, wf["i(vsense)"], THR)
     assert sp.count >= 1 and sp.times[0] > 1.1e-6                  # not in the first pulse
     far = np.ones(wf.time.size, bool)
@@ -415,7 +415,7 @@ def test_vacask_agrees_with_ngspice(name):
     net = VA_CIRCUITS[name]()
     net.save("v(xn1.t)")
     wv = _vacask().simulate(net)
-    wn = simulate(write(net))
+    wn = simulate(net)
     a = detect_spikes(wv.time, wv["i(vsense)"], THR)
     b = detect_spikes(wn.time, wn["i(vsense)"], THR)
     assert a.count == b.count > 0, (a.times, b.times)

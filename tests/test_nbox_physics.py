@@ -7,7 +7,6 @@ import pytest
 
 from analysis.spikes import detect_spikes
 from circuits.builders import device_sweep, lif_neuron
-from circuits.netlist import write
 from circuits.runner import simulate
 from circuits.stimuli import PulseTrain
 from pyspice_models.nbox import NbOxParams
@@ -19,7 +18,7 @@ THR = DEV.spike_current()
 def _count(amplitude, width=1e-6, interval=0.1e-6, n_pulses=10, R_L=3.6e3, C_m=30e-12, device=DEV):
     tr = PulseTrain(amplitude=amplitude, width=width, interval=interval, n_pulses=n_pulses)
     net = lif_neuron(train=tr, R_L=R_L, C_m=C_m, device=device)
-    wf = simulate(write(net))
+    wf = simulate(net)
     assert wf.time[-1] == pytest.approx(net.tran[1], rel=1e-6)
     return detect_spikes(wf.time, wf[net.probes["n1"]["i"]], device.spike_current()), wf
 
@@ -99,7 +98,7 @@ def _step(levels, r_s=10.0, edge=2e-9, device=DEV):
         pts.append((t1, v))
     arr = np.array(pts, float)
     net = device_sweep(points=arr, R_s=r_s, device=device, tmax=1e-9)
-    wf = simulate(write(net))
+    wf = simulate(net)
     return wf, net
 
 

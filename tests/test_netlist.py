@@ -10,8 +10,8 @@ import pytest
 
 from circuits.builders import dendrite, device_sweep, lif_neuron
 from circuits.format import spice_number
-from circuits.netlist import HEADER, Element, Netlist, write
-from circuits.stimuli import PulseTrain, evaluate, pulses_to_pwl, pwl_spec, triangle
+from circuits.netlist import HEADER, Capacitor, Instance, Netlist, Resistor, VSource, card, pwl_points, write
+from circuits.stimuli import PulseTrain, evaluate, pulses_to_pwl, triangle
 from pyspice_models.nbox import NBOX, NbOxParams
 from pyspice_models.nbox_et import NBOX_ET
 from pyspice_models.params import ParameterError
@@ -136,7 +136,9 @@ def test_subckt_always_holds_class_defaults():
 def test_explicit_override_mapping_written_as_given():
     net = Netlist("overrides")
     net.instance("x1", "a", "0", NBOX.name, {"v_th": 0.77, "r_on": 250.0})
-    assert net.elements[0].value == "nbox_ts params: v_th=0.77 r_on=250"
+    assert card(net.elements[0]) == "nbox_ts params: v_th=0.77 r_on=250"
+    assert net.elements[0] == Instance(name="x1", nodes=("a", "0"), model=NBOX.name,
+                                       params=(("v_th", 0.77), ("r_on", 250.0)))
 
 
 def _element_blocks(text):
@@ -196,9 +198,8 @@ def test_element_comment_injection_rejected(comment):
     with pytest.raises(ParameterError):
         net.resistor("r1", "a", "0", 1.0, comment=comment)
     assert net.elements == []
-    net.elements.append(Element("r1", ("a", "0"), "1", comment))       # built by hand: caught when written
-    with pytest.raises(ParameterError):
-        write(net)
+    with pytest.raises(ParameterError):                                  # built by hand: caught as well
+        Resistor(name="r1", nodes=("a", "0"), ohms=1.0, comment=comment)
 
 
 @pytest.mark.ngspice
@@ -208,7 +209,7 @@ def test_header_and_comments_are_inert_in_ngspice(backend):
 
     net = lif_neuron(train=PulseTrain(n_pulses=2))
     net.header = [".control", "shell touch pwned", ".endc", "width = 1 µs : Ω ± unicode is fine"]
-    wf = simulate(write(net), backend=backend)
+    wf = simulate(net, backend=backend)
     assert wf.time[-1] == pytest.approx(net.tran[1], rel=1e-9)
     assert wf["i(vsense)"].max() > 1e-4                                 # it ran, and it spiked
 
@@ -237,12 +238,14 @@ def test_no_number_has_more_than_twelve_digits():
 def test_pwl_times_strictly_increasing_after_rounding():
     t = 1e-6
     pts = np.array([[0, 0], [t, 1], [t * (1 + 1e-14), 2], [t * (1 + 1e-10), 3], [2 * t, 0]])
-    spec = pwl_spec(pts)
-    assert spec == "PWL(0 0 1e-06 1 1.0000000001e-06 3 2e-06 0)"
-    times = [float(x) for x in spec[4:-1].split()[0::2]]
-    assert np.all(np.diff(times) > 0)
+    pwl = pwl_points(pts)
+    assert pwl == ((0, 0), (1e-6, 1), (1.0000000001e-06, 3), (2e-6, 0))
+    assert np.all(np.diff([t for t, _ in pwl]) > 0)
+    net = Netlist("pwl")
+    net.vsource("v1", "a", "0", pwl=pts)
+    assert "v1 a 0 PWL(0 0 1e-06 1 1.0000000001e-06 3 2e-06 0)\n" in write(net)
     with pytest.raises(ValueError):
-        pwl_spec(np.zeros((0, 2)))
+        pwl_points(np.zeros((0, 2)))
 
 
 def test_long_pwl_written_on_continuation_lines():
@@ -253,10 +256,10 @@ def test_long_pwl_written_on_continuation_lines():
     assert len(group) == 1 + 6 and group[0] == "vin in 0 PWL(0 0"
     assert all(len(ln.split()) in (7, 9) for ln in group[1:])     # "+" and one pulse: up to four (t, v) pairs
     joined = " ".join([group[0]] + [ln[2:] for ln in group[1:]])
-    spec = next(e.value for e in net.elements if e.name == "vin")
-    assert joined == f"vin in 0 {spec}"
+    vin = net.element("vin")
+    assert joined == "vin in 0 PWL(" + " ".join(f"{t:g} {v:g}" for t, v in vin.pwl) + ")"
     short = Netlist("short")
-    short.vsource("v1", "a", "0", "PWL(0 0 1e-06 1)")
+    short.vsource("v1", "a", "0", pwl=[(0, 0), (1e-6, 1)])
     assert "v1 a 0 PWL(0 0 1e-06 1)\n" in write(short)
 
 
@@ -266,7 +269,7 @@ def test_duplicate_element_rejected():
     with pytest.raises(ValueError, match="duplicate"):
         net.resistor("r1", "b", "0", 2e3)
     with pytest.raises(ValueError, match="duplicate"):
-        net.capacitor("R1", "b", "0", 1e-12)          # SPICE names are case-insensitive
+        net.resistor("R1", "b", "0", 1e-12)           # SPICE names are case-insensitive
     assert len(net.elements) == 1
 
 
@@ -405,23 +408,50 @@ def test_pulses_to_pwl_clips_before_zero():
     assert evaluate(pts, np.array([0.31e-6]))[0] == 0.0
 
 
-def test_pwl_spec_numbers_only():
-    spec = pwl_spec(PulseTrain(n_pulses=3).breakpoints())
-    assert spec.startswith("PWL(") and spec.endswith(")")
-    nums = spec[4:-1].split()
-    assert len(nums) % 2 == 0
-    vals = [float(x) for x in nums]
-    assert np.all(np.diff(vals[0::2]) > 0)
+def test_pwl_is_numbers_only():
+    pwl = pwl_points(PulseTrain(n_pulses=3).breakpoints())
+    assert all(isinstance(x, float) for pair in pwl for x in pair)
+    assert np.all(np.diff([t for t, _ in pwl]) > 0)
 
 
-def test_pwl_spec_drops_duplicate_times():
-    spec = pwl_spec(np.array([[0, 0], [1e-6, 1], [1e-6, 2], [2e-6, 0]]))
-    assert spec == "PWL(0 0 1e-06 1 2e-06 0)"
+def test_pwl_drops_duplicate_times():
+    assert pwl_points(np.array([[0, 0], [1e-6, 1], [1e-6, 2], [2e-6, 0]])) == ((0, 0), (1e-6, 1), (2e-6, 0))
 
 
-def test_pwl_spec_rejects_nan():
-    with pytest.raises(ParameterError):
-        pwl_spec(np.array([[0, 0], [1e-6, float("nan")]]))
+def test_pwl_rejects_nan():
+    with pytest.raises(ValueError):
+        pwl_points(np.array([[0, 0], [1e-6, float("nan")]]))
+    with pytest.raises(ValueError, match="DC level or a PWL"):
+        VSource(name="v1", nodes=("a", "0"), dc=1.0, pwl=[(0, 0), (1e-6, 1)])
+
+
+def test_typed_elements_and_their_ngspice_cards():
+    net = Netlist("typed")
+    net.resistor("r1", "a", "b", 1e4 / 3)
+    net.capacitor("c1", "b", "0", 30e-12)
+    net.vsource("v1", "a", "0", dc=0.5)
+    net.isource("i1", "0", "b", pwl=[(0, 0), (1e-6, 1e-3)])
+    net.gate("bg1", "a", "b", "g", 1.0, 1e-12)
+    assert isinstance(net.element("R1"), Resistor) and net.element("r1").ohms == 3333.33333333
+    assert isinstance(net.element("c1"), Capacitor)
+    assert [card(e) for e in net.elements] == ["3333.33333333", "3e-11", "DC 0.5", "PWL(0 0 1e-06 0.001)",
+                                               "I = (V(g)*1+1e-12)*(V(a)-V(b))"]
+    with pytest.raises(ValueError, match="starts with 'r'"):
+        Resistor(name="c2", nodes=("a", "0"), ohms=1.0)           # the letter decides what SPICE reads
+    with pytest.raises(ParameterError, match="finite number"):
+        net.resistor("r2", "a", "0", float("inf"))
+
+
+def test_adding_elements_is_linear():
+    """A 64x64 array's worth of elements (12k) builds fast: the duplicate check is a lookup, not a scan."""
+    import time
+
+    net = Netlist("big")
+    t0 = time.perf_counter()
+    for k in range(12288):
+        net.resistor(f"r{k}", f"a{k % 64}", f"b{k // 64}", 1e3 + k)
+    write(net)
+    assert time.perf_counter() - t0 < 5.0 and len(net.elements) == 12288
 
 
 @pytest.mark.parametrize("negative", [True, False])

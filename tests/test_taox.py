@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
-from circuits.netlist import Netlist, write
-from circuits.stimuli import PulseTrain, pwl_spec
+from circuits.netlist import Netlist
+from circuits.stimuli import PulseTrain
 from pyspice_models.taox import TAOX, TaOxParams
 
 P = TaOxParams()
@@ -121,7 +121,7 @@ def test_closed_form_step():
 def _taox_netlist(train, w0):
     net = Netlist("memspike TaOx set train")
     net.subckts[TAOX.name] = TAOX.ngspice_subckt()
-    net.vsource("vin", "in", "0", pwl_spec(train.breakpoints()))
+    net.vsource("vin", "in", "0", pwl=train.breakpoints())
     net.instance("x1", "in", "0", TAOX.name, P)
     net.ics = {"x1.w": w0}
     net.save("v(in)", "v(x1.w)", "i(vin)")
@@ -136,7 +136,7 @@ def test_ngspice_matches_numpy(amp, w0):
     from circuits.runner import simulate
 
     tr = PulseTrain(amplitude=amp, width=1e-6, interval=1e-6, n_pulses=5)
-    wf = simulate(write(_taox_netlist(tr, w0)))
+    wf = simulate(_taox_netlist(tr, w0))
     w_sp = wf["v(x1.w)"]
     assert w_sp[0] == pytest.approx(w0, abs=1e-6)
     t, w = _integrate(tr.breakpoints(), w0)
@@ -160,5 +160,5 @@ def test_ngspice_read_leaves_state():
     from circuits.runner import simulate
 
     tr = PulseTrain(amplitude=1.0, width=1e-6, interval=1e-6, n_pulses=20)
-    wf = simulate(write(_taox_netlist(tr, 0.4)))
+    wf = simulate(_taox_netlist(tr, 0.4))
     assert np.abs(wf["v(x1.w)"] - 0.4).max() < 1e-6

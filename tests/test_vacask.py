@@ -15,11 +15,12 @@ import pytest
 from analysis.spikes import detect_spikes
 from circuits import vacask
 from circuits.builders import dendrite, lif_neuron
-from circuits.netlist import Netlist, write
+from circuits.netlist import Instance, Netlist, Resistor
 from circuits.runner import SimulationError, read_raw, simulate
 from circuits.stimuli import PulseTrain
 from pyspice_models.nbox import NbOxParams
 from pyspice_models.nbox_et import NbOxETParams
+from pyspice_models.params import ParameterError
 
 DEV = NbOxETParams()                 # the default device: electro-thermal
 TS = NbOxParams()                    # the behavioural model, its own circuit values
@@ -56,7 +57,7 @@ THR = {name: (TS if name.startswith("ts_") else DEV).spike_current() for name in
 def test_vacask_agrees_with_ngspice(name):
     net = CIRCUITS[name]
     wv = vacask.simulate(net)
-    wn = simulate(write(net))
+    wn = simulate(net)
     a = detect_spikes(wv.time, wv["i(vsense)"], THR[name])
     b = detect_spikes(wn.time, wn["i(vsense)"], THR[name])
     assert abs(a.count - b.count) <= 1, (a.times, b.times)
@@ -99,7 +100,7 @@ def test_render_maps_every_element():
     # one control block, ours
     assert [ln.strip() for ln in lines].count("control") == 1 and lines[-1] == "endc"
     bad = Netlist("bad")
-    bad.add("l1", ("a", "0"), "1e-6")
+    bad.gate("bg1", "a", "0", "g", 1.0, 1e-12)           # an ngspice behavioural gate: no VACASK rendering
     bad.tran = (1e-9, 1e-6, 1e-9)
     with pytest.raises(ValueError, match="no VACASK rendering"):
         vacask.render(bad)
@@ -140,31 +141,28 @@ def test_failure_is_a_simulation_error(monkeypatch, tmp_path):
 
 
 def test_user_text_cannot_reach_a_vacask_deck():
-    evil = lif_neuron(train=PulseTrain(n_pulses=1))
-    r = next(e for e in evil.elements if e.name == "rl")
-    evil.elements[evil.elements.index(r)] = type(r)("rl", r.nodes, '1\ncontrol\n postprocess(PYTHON, "x.py")\nendc')
-    with pytest.raises(ValueError, match="not a number"):
-        vacask.render(evil)
+    """Elements are typed: a value is a float from construction on, a name is checked, so text (a newline,
+    a control block) cannot even be put into a netlist, and the renderer checks names against VACASK."""
+    with pytest.raises(ParameterError):
+        Resistor(name="rl", nodes=("in", "mem"), ohms='1\ncontrol\n postprocess(PYTHON, "x.py")\nendc')
+    with pytest.raises(ParameterError):
+        Resistor(name="rl", nodes=("in", "mem\ncontrol"), ohms=1.0)
     named = Netlist("named")
-    named.resistor("control", "a", "0", 1.0)
+    named.resistor("r1", "control", "0", 1.0)            # a node named like a VACASK keyword
     named.tran = (1e-9, 1e-6, 1e-9)
     with pytest.raises(ValueError, match="keyword"):
         vacask.render(named)
     bad_param = lif_neuron(train=PulseTrain(n_pulses=1), device=NbOxParams(r_on=250.0))
-    x = next(e for e in bad_param.elements if e.name == "xn1")
-    bad_param.elements[bad_param.elements.index(x)] = type(x)("xn1", x.nodes, x.value + " evil=1")
+    x = bad_param.element("xn1")
+    bad_param.elements[bad_param.elements.index(x)] = Instance(name="xn1", nodes=x.nodes, model=x.model,
+                                                               params=(*x.params, ("evil", 1.0)))
     with pytest.raises(ValueError, match="not a parameter"):
         vacask.render(bad_param)
-    no_params = lif_neuron(train=PulseTrain(n_pulses=1))          # a default device: the model name alone
-    x = next(e for e in no_params.elements if e.name == "xn1")
-    no_params.elements[no_params.elements.index(x)] = type(x)("xn1", x.nodes, x.value + " evil=1")
-    with pytest.raises(ValueError, match="expected 'params:'"):
-        vacask.render(no_params)
     biased = Netlist("biased")
-    biased.vsource("v1", "a", "0", "DC 1")
+    biased.vsource("v1", "a", "0", dc=1.0)
     biased.resistor("r1", "a", "0", 1e3)
     biased.tran = (1e-9, 1e-6, 1e-9)
-    with pytest.raises(ValueError, match="0 V at t = 0"):
+    with pytest.raises(ValueError, match="at 0 at t = 0"):
         vacask.render(biased)
 
 
@@ -221,14 +219,13 @@ def test_engine_vacask_refused_where_not_built():
 @pytest.mark.parametrize("amp", [1.8, 1.0, -1.8])
 def test_taox_verilog_a_agrees_with_ngspice(amp):
     """SET pulses potentiate alike, a 1 V read and a RESET at w = 0 leave g_min, in both simulators."""
-    from circuits.stimuli import pwl_spec
     from pyspice_models.taox import TAOX, TaOxParams
 
     p = TaOxParams()
     tr = PulseTrain(amplitude=amp, width=1e-6, interval=1e-6, n_pulses=5)
     net = Netlist("memspike TaOx train")
     net.subckts[TAOX.name] = TAOX.ngspice_subckt()
-    net.vsource("vin", "in", "0", pwl_spec(tr.breakpoints()))
+    net.vsource("vin", "in", "0", pwl=tr.breakpoints())
     net.instance("x1", "in", "0", TAOX.name, p)
     net.ics = {"x1.w": 0.0}
     net.save("v(in)", "i(vin)")
@@ -236,7 +233,7 @@ def test_taox_verilog_a_agrees_with_ngspice(amp):
     net.options = {"reltol": 1e-5}
     mid = tr.starts() + tr.width / 2
     g_v = -np.interp(mid, *_ti(vacask.simulate(net))) / amp
-    g_n = -np.interp(mid, *_ti(simulate(write(net)))) / amp
+    g_n = -np.interp(mid, *_ti(simulate(net))) / amp
     assert np.allclose(g_v, g_n, rtol=2e-3)
     if amp > p.v_set:
         assert np.all(np.diff(g_v) > 0) and g_v[-1] > 10 * p.g_min
@@ -253,3 +250,18 @@ def test_nonzero_initial_conditions_are_refused():
     net.ics = {"mem": 0.5}
     with pytest.raises(ValueError, match="initial conditions"):
         vacask.render(net)
+
+
+@pytest.mark.vacask
+@pytest.mark.ngspice
+def test_current_source_means_the_same_in_both_simulators():
+    """A PWL current source from 0 into node a through 1 kOhm: both simulators put +I R on a."""
+    net = Netlist("isource")
+    net.isource("i1", "0", "a", pwl=[(0, 0), (1e-6, 1e-3), (2e-6, -1e-3)])
+    net.resistor("r1", "a", "0", 1e3)
+    net.save("v(a)")
+    net.tran = (1e-8, 2e-6, 1e-8)
+    wn, wv = simulate(net), vacask.simulate(net)
+    for wf in (wn, wv):
+        assert np.interp(1e-6, wf.time, wf["v(a)"]) == pytest.approx(1.0, rel=1e-3)
+        assert np.interp(2e-6, wf.time, wf["v(a)"]) == pytest.approx(-1.0, rel=1e-3)

@@ -193,14 +193,11 @@ class Context:
         ``.va`` models it loads (VACASK), and simulate them all with the context's engine."""
         if self.engine == "vacask":
             return self._simulate_vacask(items)
-        texts = []
         for tag, net in items:
             self._stage(tag, net, ".cir")
-            text = write(net)
-            (self.staging / f"{tag}.cir").write_text(text)
-            texts.append(text)
-        log.info("%s: %d simulation(s) in ngspice", self.exp.name, len(texts))
-        return simulate_many(texts, scheduler=self.scheduler, progress=self._bar(len(texts)))
+            (self.staging / f"{tag}.cir").write_text(write(net))
+        log.info("%s: %d simulation(s) in ngspice", self.exp.name, len(items))
+        return simulate_many([net for _, net in items], scheduler=self.scheduler, progress=self._bar(len(items)))
 
     def _simulate_vacask(self, items):
         from concurrent.futures import ThreadPoolExecutor

@@ -150,7 +150,7 @@ def idle_record(net) -> dict[str, str]:
         if not m:
             continue
         k = m.group(1)
-        if not e.value.startswith("PWL("):
+        if e.pwl is None:
             out[f"S{k}"] = "not applied: connected and held at 0 V for the whole run"
         elif f"bg{k}" in names:
             out[f"S{k}"] = (f"disconnected before its first pulse and after its last (gate bg{k} in series, "

@@ -21,7 +21,7 @@ import numpy as np
 from analysis.iv import thresholds
 from circuits.builders import device_model, device_sweep
 from circuits.netlist import Netlist
-from circuits.stimuli import pwl_spec, triangle
+from circuits.stimuli import triangle
 from pyspice_models.nbox_et import NbOxETParams
 from pyspice_models.params import ParameterError, Params, param
 
@@ -94,10 +94,10 @@ def current_sweep(device: NbOxETParams, i_max: float, t_sweep: float, n_steps: i
     net = Netlist("memspike NbOx current-driven sweep")
     model = device_model(device)
     net.subckts[model.name] = model.ngspice_subckt()
-    net.add("iin", ("0", "top"), pwl_spec(pts), comment="current source into the device (PWL), A")
+    net.isource("iin", "0", "top", pwl=pts, comment="current source into the device (PWL), A")
     net.instance("xd", "top", "sense", model.name, device,
                  comment=f"NbOx threshold-switch device (subcircuit {model.name})")
-    net.vsource("vsense", "sense", "0", "DC 0", comment="0 V source: the device's current probe, i(vsense)")
+    net.vsource("vsense", "sense", "0", dc=0.0, comment="0 V source: the device's current probe, i(vsense)")
     net.save("v(top)", "i(vsense)", TEMPERATURE)
     net.probes = {"device": {"v": "v(top)", "i": "i(vsense)"}}
     dt = t_sweep / n_steps
