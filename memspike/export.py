@@ -77,8 +77,9 @@ device current flows from `p` through the device to `n`:
 `nbox_ts` is the faster behavioural model (same pins). The state variables are
 voltages of internal nodes: `v(xn1.vc)` (core voltage, V) and `v(xn1.t)` (core
 temperature, in K) of an `nbox_et` device, `v(xn1.h)`, `v(xn1.s)`, `v(xn1.x)`
-of an `nbox_ts` device, `v(x1.w)` (0: g_min, 1: g_max) of a TaOx synapse,
-whose initial weight you set with `.ic v(x1.w)=0.25`. The decks measure the
+of an `nbox_ts` device, and `v(x1.dw)` of a TaOx synapse: the change of its
+state w (0: g_min, 1: g_max) since t = 0, where w is the instance's parameter
+`w0` (the programmed weight: `x1 row col taox_syn params: w0=0.25`). The decks measure the
 device current with a 0 V source in series (`i(vsense)`) and run with
 `.options method=gear reltol=1e-4 abstol=1e-10 vntol=1e-6` and a maximum step
 of 2 ns, fine enough for the 10 ns current spikes.

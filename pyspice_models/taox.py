@@ -16,6 +16,16 @@ Model (one state):
 
   I = (g_min + w (g_max - g_min)) * V
 
+The state at t = 0 is the parameter ``w0`` (the programmed weight): the
+simulated state is ``dw = w - w0``, the change since t = 0, whose operating
+point is 0 at 0 V (a nonvolatile state has no restoring force of its own, so
+a state that started anywhere but 0 would need an initial condition, which
+not every simulator takes). So a programmed array is a netlist of instances
+with their ``w0``, the same in ngspice and VACASK; ``v(x1.dw)`` is what a
+run changed. The term ``- dw 1e-6/s`` gives that operating point in every
+simulator (ngspice puts no gmin on a behavioural node); it is far below the
+model's resolution over any simulated time (1e-9 of a change over 1 ms).
+
 ``S`` is the logistic function; the windows ``(1 - w)`` and ``w`` bound the
 state to [0, 1] and give the geometric (nonlinear) step per pulse: ``n``
 identical SET pulses of width ``t`` leave ``1 - w_n = (1 - w_0) exp(-n t k)``.
@@ -45,6 +55,8 @@ class TaOxParams(Params):
     tau_reset: float = param(20e-6, "s", "RESET time constant at threshold", lo=1e-12, hi=1e3)
     v_act: float = param(0.15, "V", "voltage for an e-fold faster update beyond threshold", lo=1e-3, hi=10)
     dv: float = param(0.02, "V", "width of the smooth threshold sigmoid (numerical sharpness)", lo=1e-5, hi=1)
+    w0: float = param(0.0, "", "state at t = 0, the programmed weight (0: g_min, 1: g_max)", lo=0, hi=1,
+                      lo_open=False)
 
     def _check_relations(self):
         if not self.g_max > self.g_min:
@@ -58,6 +70,13 @@ class TaOxParams(Params):
     def conductance(self, w):
         return self.g_min + w * (self.g_max - self.g_min)
 
+    def with_conductance(self, g: float) -> TaOxParams:
+        """This synapse programmed to conductance ``g`` (S): ``w0`` set; ``g`` must lie in [g_min, g_max]."""
+        if not (self.g_min <= g <= self.g_max):
+            raise ParameterError("conductance", g, f"a conductance in [g_min, g_max] = [{self.g_min:g}, "
+                                 f"{self.g_max:g}] S")
+        return self.replace(w0=self.state_for(g))
+
     def state_for(self, g: float) -> float:
         """State ``w`` whose conductance is ``g`` (clipped into [g_min, g_max])."""
         g = min(max(g, self.g_min), self.g_max)
@@ -68,13 +87,15 @@ TAOX = CompactModel(
     name="taox_syn",
     params=TaOxParams,
     aliases=(
+        ("w", "w0 + dw"),
         ("zs", "(V - v_set)/dv"),
         ("zr", "(-V - v_reset)/dv"),
         ("rset", "0.5*(1 + tanh(zs/2))*exp(dv*zs/v_act)/tau_set"),
         ("rres", "0.5*(1 + tanh(zr/2))*exp(dv*zr/v_act)/tau_reset"),
     ),
     states=(
-        State("w", "rset*(1 - w) - rres*w", 0.0, "1", "normalised filament state (0: g_min, 1: g_max)"),
+        State("dw", "rset*(1 - w) - rres*w - dw*1e-6", 0.0, "1",
+              "change of the normalised filament state w = w0 + dw (0: g_min, 1: g_max) since t = 0"),
     ),
     current="(g_min + w*(g_max - g_min))*V",
     doc="TaOx nonvolatile analog synapse (memspike): thresholded, bounded, nonlinear updates.",

@@ -48,7 +48,7 @@ def test_verilog_a_nbox_states():
 def test_verilog_a_taox_state():
     va = TAOX.verilog_a()
     assert "module taox_syn" in va
-    assert "ddt(V(w))" in va
+    assert "ddt(V(dw))" in va and "parameter real w0 = 0.0;" in va
 
 
 def test_verilog_a_uses_given_params():
@@ -133,11 +133,14 @@ def test_numpy_current_closed_form():
 def test_numpy_taox_closed_form():
     p = TaOxParams()
     cur, ddt = TAOX.numpy_functions(p)
-    assert cur(0.5, w=0.0) == pytest.approx(p.g_min * 0.5)
-    assert cur(0.5, w=1.0) == pytest.approx(p.g_max * 0.5)
-    assert ddt["w"](2.0, w=0.3) > 0 > ddt["w"](-2.0, w=0.3)
-    assert ddt["w"](2.0, w=1.0) == pytest.approx(0.0, abs=1e-9)
-    assert ddt["w"](-2.0, w=0.0) == pytest.approx(0.0, abs=1e-9)
+    assert cur(0.5, dw=0.0) == pytest.approx(p.g_min * 0.5)
+    assert cur(0.5, dw=1.0) == pytest.approx(p.g_max * 0.5)
+    assert ddt["dw"](2.0, dw=0.3) > 0 > ddt["dw"](-2.0, dw=0.3)          # w0 = 0: dw is w
+    assert ddt["dw"](2.0, dw=1.0) == pytest.approx(0.0, abs=2e-6)         # the window closes (anchor 1e-6/s)
+    assert ddt["dw"](-2.0, dw=0.0) == pytest.approx(0.0, abs=1e-9)
+    cur, ddt = TAOX.numpy_functions(p.replace(w0=0.75))                    # a programmed synapse
+    assert cur(0.5, dw=0.0) == pytest.approx(p.conductance(0.75) * 0.5)
+    assert ddt["dw"](0.0, dw=0.0) == 0.0 and ddt["dw"](2.0, dw=0.25) == pytest.approx(0.0, abs=1e-6)
 
 
 # --------------------------------------------------------------------------- numpy vs ngspice

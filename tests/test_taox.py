@@ -16,11 +16,11 @@ P = TaOxParams()
 def _integrate(points, w0, p=P):
     """w(t) under a PWL voltage, integrated breakpoint to breakpoint (w is not stiff here)."""
     _, ddt = TAOX.numpy_functions(p)
-    f = ddt["w"]
+    f = ddt["dw"]                      # p.w0 = 0: the state dw is w itself
 
     def rhs(t, y):
         v = float(np.interp(t, points[:, 0], points[:, 1]))
-        return [f(v, w=y[0])]
+        return [f(v, dw=y[0])]
 
     ts, ws = [0.0], [w0]
     y = [w0]
@@ -52,8 +52,9 @@ def test_read_does_not_program(w0, v_read):
 def test_read_rate_is_negligible(v):
     _, ddt = TAOX.numpy_functions(P)
     for w in (0.0, 0.5, 1.0):
-        # < 1e-6 change over a full second of reading
-        assert abs(ddt["w"](v, w=w)) < 1e-6
+        # reading adds < 1e-6 of change over a full second to the state's own 1e-6/s operating-point anchor
+        assert abs(ddt["dw"](v, dw=w) - ddt["dw"](0.0, dw=w)) < 1e-6
+        assert abs(ddt["dw"](0.0, dw=w)) <= 1e-6 * w + 1e-15
 
 
 def test_set_pulses_potentiate_nonlinearly():
@@ -111,7 +112,7 @@ def test_closed_form_step():
     # constant V above threshold: 1 - w(t) = (1 - w0) exp(-k t) with k = ddt(w)/(1 - w)
     _, ddt = TAOX.numpy_functions(P)
     v, w0, dur = 1.9, 0.25, 2e-6
-    k = ddt["w"](v, w=0.0)
+    k = ddt["dw"](v, dw=0.0)
     pts = np.array([[0.0, v], [dur, v]])
     t, w = _integrate(pts, w0)
     assert w[-1] == pytest.approx(1 - (1 - w0) * np.exp(-k * dur), rel=1e-6)
@@ -122,9 +123,8 @@ def _taox_netlist(train, w0):
     net = Netlist("memspike TaOx set train")
     net.subckts[TAOX.name] = TAOX.ngspice_subckt()
     net.vsource("vin", "in", "0", pwl=train.breakpoints())
-    net.instance("x1", "in", "0", TAOX.name, P)
-    net.ics = {"x1.w": w0}
-    net.save("v(in)", "v(x1.w)", "i(vin)")
+    net.instance("x1", "in", "0", TAOX.name, P.replace(w0=w0))      # programmed to w0 before the train
+    net.save("v(in)", "v(x1.dw)", "i(vin)")
     net.tran = (1e-9, train.duration, 5e-9)
     net.options = {"reltol": 1e-5}
     return net
@@ -137,7 +137,7 @@ def test_ngspice_matches_numpy(amp, w0):
 
     tr = PulseTrain(amplitude=amp, width=1e-6, interval=1e-6, n_pulses=5)
     wf = simulate(_taox_netlist(tr, w0))
-    w_sp = wf["v(x1.w)"]
+    w_sp = w0 + wf["v(x1.dw)"]
     assert w_sp[0] == pytest.approx(w0, abs=1e-6)
     t, w = _integrate(tr.breakpoints(), w0)
     k_sp = np.interp(tr.starts() + tr.width + tr.interval / 2, wf.time, w_sp)
@@ -161,4 +161,4 @@ def test_ngspice_read_leaves_state():
 
     tr = PulseTrain(amplitude=1.0, width=1e-6, interval=1e-6, n_pulses=20)
     wf = simulate(_taox_netlist(tr, 0.4))
-    assert np.abs(wf["v(x1.w)"] - 0.4).max() < 1e-6
+    assert np.abs(wf["v(x1.dw)"]).max() < 1e-6

@@ -217,17 +217,18 @@ def test_engine_vacask_refused_where_not_built():
 @pytest.mark.vacask
 @pytest.mark.ngspice
 @pytest.mark.parametrize("amp", [1.8, 1.0, -1.8])
-def test_taox_verilog_a_agrees_with_ngspice(amp):
-    """SET pulses potentiate alike, a 1 V read and a RESET at w = 0 leave g_min, in both simulators."""
+@pytest.mark.parametrize("w0", [0.0, 0.6])
+def test_taox_verilog_a_agrees_with_ngspice(amp, w0):
+    """From a programmed state w0, SET pulses potentiate and RESET pulses depress alike, a 1 V read leaves
+    the state, in both simulators (the programmed state is a parameter: no initial condition needed)."""
     from pyspice_models.taox import TAOX, TaOxParams
 
-    p = TaOxParams()
+    p = TaOxParams(w0=w0)
     tr = PulseTrain(amplitude=amp, width=1e-6, interval=1e-6, n_pulses=5)
     net = Netlist("memspike TaOx train")
     net.subckts[TAOX.name] = TAOX.ngspice_subckt()
     net.vsource("vin", "in", "0", pwl=tr.breakpoints())
     net.instance("x1", "in", "0", TAOX.name, p)
-    net.ics = {"x1.w": 0.0}
     net.save("v(in)", "i(vin)")
     net.tran = (1e-9, tr.duration, 5e-9)
     net.options = {"reltol": 1e-5}
@@ -236,9 +237,11 @@ def test_taox_verilog_a_agrees_with_ngspice(amp):
     g_n = -np.interp(mid, *_ti(simulate(net))) / amp
     assert np.allclose(g_v, g_n, rtol=2e-3)
     if amp > p.v_set:
-        assert np.all(np.diff(g_v) > 0) and g_v[-1] > 10 * p.g_min
+        assert np.all(np.diff(g_v) > 0) and g_v[-1] > p.conductance(w0) + 2 * p.g_min
+    elif amp < -p.v_reset and w0 > 0:
+        assert np.all(np.diff(g_v) < 0) and g_v[-1] < p.conductance(w0)
     else:
-        assert np.allclose(g_v, p.g_min, rtol=1e-4)
+        assert np.allclose(g_v, p.conductance(w0), rtol=1e-4)
 
 
 def _ti(wf):
