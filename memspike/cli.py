@@ -149,6 +149,11 @@ def print_params(name: str, device: str | None = None) -> None:
     rows = [(k, unit, fmt(getattr(default, k)), rng, doc) for k, unit, doc, rng in exp.params.table()]
     dev = NEURON_DEVICES[device]()
     rows += [(f"device.{k}", unit, fmt(getattr(dev, k)), rng, doc) for k, unit, doc, rng in dev.table()]
+    if exp.synapse:
+        from pyspice_models.taox import TaOxParams
+
+        syn = TaOxParams()
+        rows += [(f"synapse.{k}", unit, fmt(getattr(syn, k)), rng, doc) for k, unit, doc, rng in syn.table()]
     print(f"{exp.name} ({exp.figure}): {exp.summary}")
     print(f"device: {device} (other models: --device {', '.join(d for d in exp.devices if d != device) or 'none'})")
     print("set with --set KEY=VALUE (SI suffixes and unit names allowed: 30p, 30pF, 3.6kOhm, 1us)")

@@ -49,6 +49,7 @@ BAD = [
     (["--set", "device.v_th=0.8"], "device.v_th"),     # a behavioural key: not a parameter of nbox_et
     (["--device", "nbox_ts", "--set", "device.v_hold=0.9"], "device.v_hold"),
     (["--set", "device.nosuch=1"], "device.nosuch"),
+    (["--set", "synapse.g_max=1u"], "synapse.g_max"),       # the neuron has no TaOx synapse
     (["--device", "nbox"], "--device"),
     (["--set", "R_L=1k", "--set", "R_L=2k"], "R_L"),
     (["--engine", "spice"], "--engine"),
@@ -99,8 +100,8 @@ def test_unit_names_are_accepted(capsys):
     from memspike.experiments.base import apply_overrides
 
     exp = REGISTRY["neuron"]
-    a, _ = apply_overrides(exp, {"C_m": "30pF", "R_L": "3.6kOhm", "width": "1us", "interval": "100ns"})
-    b, _ = apply_overrides(exp, {"C_m": "30p", "R_L": "3.6k", "width": "1u", "interval": "100n"})
+    a, _, _ = apply_overrides(exp, {"C_m": "30pF", "R_L": "3.6kOhm", "width": "1us", "interval": "100ns"})
+    b, _, _ = apply_overrides(exp, {"C_m": "30p", "R_L": "3.6k", "width": "1u", "interval": "100n"})
     assert a == b and a.C_m == pytest.approx(30e-12) and a.R_L == pytest.approx(3600)
 
 

@@ -31,6 +31,7 @@ from circuits.netlist import Netlist, write
 from circuits.runner import Waveforms
 from pyspice_models import DEFAULT_NEURON, NEURON_DEVICES, device_name
 from pyspice_models.params import ParameterError, Params, describe_range
+from pyspice_models.taox import TaOxParams
 
 from .. import __version__
 from ..io import apply_umask, replace_dir, save_figure_atomic, write_json_atomic
@@ -132,6 +133,7 @@ class Experiment:
     summary: str
     margins: tuple[Knob, ...] = ()   # values whose tolerance a full run measures
     devices: tuple[str, ...] = tuple(NEURON_DEVICES)   # NbOx models it runs with (the first is its default)
+    synapse: bool = False            # has TaOx synapses (ctx.synapse; synapse.* keys)
 
     def quick_params(self) -> Params:
         return self.params().replace(**self.quick)
@@ -142,7 +144,7 @@ REGISTRY: dict[str, Experiment] = {}
 
 def experiment(*, name: str, figure: str, params: type[Params], run, plot, order: float,
                paper: dict[str, Ref] | None = None, keys=(), headline=None, engines=("ngspice",),
-               quick: dict | None = None, margins=(), devices=None) -> Experiment:
+               quick: dict | None = None, margins=(), devices=None, synapse: bool = False) -> Experiment:
     """Declare and register an experiment (call it once, at the end of the experiment's module)."""
     check_name(name, "experiment name")
     if name in REGISTRY:
@@ -158,7 +160,7 @@ def experiment(*, name: str, figure: str, params: type[Params], run, plot, order
     summary = (run.__doc__ or "").strip().splitlines()[0] if run.__doc__ else ""
     exp = Experiment(name, figure, params, run, plot, dict(paper or {}), tuple(keys),
                      tuple(headline if headline is not None else keys), tuple(engines), quick, order, summary,
-                     tuple(margins), devices)
+                     tuple(margins), devices, bool(synapse))
     REGISTRY[name] = exp
     return exp
 
@@ -169,10 +171,11 @@ class Context:
 
     def __init__(self, exp: Experiment, params: Params, device: Params, staging: Path,
                  engine: str = "ngspice", quick: bool = False, scheduler: str | None = None,
-                 progress: bool = False):
+                 progress: bool = False, synapse: TaOxParams | None = None):
         self.exp = exp
         self.p = params
         self.device = device
+        self.synapse = synapse if synapse is not None else TaOxParams()     # the TaOx synapse (crossbars)
         self.staging = staging
         self.engine = engine
         self.quick = quick
@@ -244,6 +247,9 @@ def deck_header(ctx: Context, filename: str) -> list[str]:
     changed = ctx.device.non_defaults()
     rows += [(f"device.{name}", getattr(ctx.device, name), unit, doc)
              for name, unit, doc, _ in ctx.device.table() if name in changed]
+    changed = ctx.synapse.non_defaults()
+    rows += [(f"synapse.{name}", getattr(ctx.synapse, name), unit, doc)
+             for name, unit, doc, _ in ctx.synapse.table() if name in changed]
     what = f"experiment {ctx.exp.name}: {ctx.exp.summary}" + (" (quick variant)" if ctx.quick else "")
     run = (f"vacask {filename} (next to its .va files)" if ctx.engine == "vacask"
            else f"ngspice -b -r out.raw {filename}")
@@ -275,7 +281,7 @@ def measure_margins(ctx: Context, checks: list[Check]) -> dict:
                 log.info("%s margins: %s %s%g", ctx.exp.name, knob.name, "+" if sign > 0 else "-", step)
                 with tempfile.TemporaryDirectory(prefix="margins-") as tmp:
                     child = Context(ctx.exp, params, device, Path(tmp), ctx.engine, ctx.quick, ctx.scheduler,
-                                    ctx.progress)
+                                    ctx.progress, synapse=ctx.synapse)
                     shifted = {c.name: c.passed for c in ctx.exp.run(child).checks}
                 for name in list(alive):
                     if shifted.get(name):
@@ -330,19 +336,24 @@ def _blame(err: ParameterError, key: str, meta: dict, text: str, values: dict) -
 
 
 def apply_overrides(exp: Experiment, sets: dict[str, str], quick: bool = False,
-                    device: str | None = None) -> tuple[Params, Params]:
-    """``--set`` values (text) -> validated (circuit params, device params of model ``device``)."""
+                    device: str | None = None) -> tuple[Params, Params, TaOxParams]:
+    """``--set`` values (text) -> validated (circuit params, NbOx device params of model ``device``,
+    TaOx synapse params): keys ``NAME``, ``device.NAME`` and ``synapse.NAME``."""
     base = exp.quick_params() if quick else exp.params()
     dev_cls = NEURON_DEVICES[device or exp.devices[0]]
     groups: dict[str, tuple[type[Params], Params, dict]] = {
-        "": (exp.params, base, {}), "device.": (dev_cls, dev_cls(), {})}
+        "": (exp.params, base, {}), "device.": (dev_cls, dev_cls(), {}), "synapse.": (TaOxParams, TaOxParams(), {})}
     for key, text in sets.items():
-        prefix = "device." if key.startswith("device.") else ""
+        prefix = next((g for g in ("device.", "synapse.") if key.startswith(g)), "")
+        if prefix == "synapse." and not exp.synapse:
+            raise ParameterError(key, text, f"a key of {exp.name}: its synapses are resistors, not TaOx devices "
+                                 "(synapse.* keys belong to the crossbar experiments)")
         cls, _, changes = groups[prefix]
         name = key[len(prefix):]
         if name not in cls.names():
             allowed = ", ".join(prefix + n for n in cls.names())
-            raise ParameterError(key, text, "one of " + allowed + ("" if prefix else " (or device.<name>)"))
+            raise ParameterError(key, text, "one of " + allowed + ("" if prefix else
+                                                                   " (or device.<name>, synapse.<name>)"))
         changes[name] = parse_si(key, text, cls.field_meta(name)["unit"])
     out = []
     for prefix, (cls, default, changes) in groups.items():
@@ -354,7 +365,7 @@ def apply_overrides(exp: Experiment, sets: dict[str, str], quick: bool = False,
             name = key[len(prefix):]
             merged = {**default.as_dict(), **changes}
             raise _blame(e, key, cls.field_meta(name), sets[key], merged) from None
-    return out[0], out[1]
+    return out[0], out[1], out[2]
 
 
 # --------------------------------------------------------------------------- output folder
@@ -387,7 +398,7 @@ def check_out(out: Path, names: list[str]) -> Path:
 
 # --------------------------------------------------------------------------- execution
 def prepare(name: str, *, engine: str = "ngspice", sets: dict[str, str] | None = None, quick: bool = False,
-            scheduler: str | None = None, device: str | None = None) -> tuple[Experiment, Params, Params]:
+            scheduler: str | None = None, device: str | None = None) -> tuple[Experiment, Params, Params, TaOxParams]:
     """Validate an invocation fully (no side effects): the experiment, engine, device model and parameters."""
     if name not in REGISTRY:
         raise ParameterError("experiment", name, "one of " + ", ".join(REGISTRY))
@@ -398,16 +409,17 @@ def prepare(name: str, *, engine: str = "ngspice", sets: dict[str, str] | None =
         raise ParameterError("--engine", engine, f"one of {', '.join(exp.engines)} for {name}")
     if engine == "vacask" and scheduler:
         raise ParameterError("--scheduler", scheduler, "unset with --engine vacask (VACASK runs locally)")
-    params, device = apply_overrides(exp, sets or {}, quick, device)
+    params, device, synapse = apply_overrides(exp, sets or {}, quick, device)
     workers_default()                       # a bad MEMSPIKE_WORKERS is refused before anything is written
-    return exp, params, device
+    return exp, params, device, synapse
 
 
 def execute(name: str, out: Path, *, engine: str = "ngspice", sets: dict[str, str] | None = None,
             quick: bool = False, scheduler: str | None = None, progress: bool = False,
             device: str | None = None) -> dict:
     """Run experiment ``name`` and write its JSON, PNG and netlists under ``out``."""
-    exp, params, device = prepare(name, engine=engine, sets=sets, quick=quick, scheduler=scheduler, device=device)
+    exp, params, device, synapse = prepare(name, engine=engine, sets=sets, quick=quick, scheduler=scheduler,
+                                           device=device)
     out = check_out(out, [name])
     import matplotlib
 
@@ -418,7 +430,7 @@ def execute(name: str, out: Path, *, engine: str = "ngspice", sets: dict[str, st
     with tempfile.TemporaryDirectory(prefix=f".{name}.", dir=out) as tmp:
         staging = Path(tmp, name)
         staging.mkdir()
-        ctx = Context(exp, params, device, staging, engine, quick, scheduler, progress)
+        ctx = Context(exp, params, device, staging, engine, quick, scheduler, progress, synapse=synapse)
         res: Results = exp.run(ctx)
         res.params, res.paper = params, exp.paper
         if exp.margins and not quick:
@@ -438,7 +450,7 @@ def execute(name: str, out: Path, *, engine: str = "ngspice", sets: dict[str, st
             "version": __version__,
             "quick": quick,
             "parameters": {"circuit": params.as_dict(), "device_model": device_name(device),
-                           "device": device.as_dict()},
+                           "device": device.as_dict(), "synapse": synapse.as_dict()},
             "results": res.results,
             "checks": [c.as_dict() for c in res.checks],
             "paper": {k: r.as_dict() for k, r in exp.paper.items()},
