@@ -189,7 +189,10 @@ def summary(doc: dict, out: Path) -> list[str]:
         from .experiments.base import margin_text
 
         for knob, v in margins.items():
-            tight = min(v["checks"].items(), key=lambda kv: min(kv[1]["minus"]["ok"], kv[1]["plus"]["ok"]))
+            passing = {c: m for c, m in v["checks"].items() if 0.0 not in (m["minus"]["fails"], m["plus"]["fails"])}
+            if not passing:
+                continue
+            tight = min(passing.items(), key=lambda kv: min(kv[1]["minus"]["ok"], kv[1]["plus"]["ok"]))
             lines.append(f"  margin of {knob}: {margin_text(tight[1]['minus'], v['unit'])} down, "
                          f"{margin_text(tight[1]['plus'], v['unit'])} up before '{tight[0]}' fails")
     name = doc["experiment"]
