@@ -20,15 +20,21 @@ import signal
 import threading
 from concurrent.futures import ProcessPoolExecutor
 
-from .runner import Waveforms, simulate
+from .runner import Waveforms
 
 _pool: ProcessPoolExecutor | None = None
 _pool_size = 0
 
 
 def _run_one(args) -> Waveforms:
-    deck, backend, timeout = args
-    return simulate(deck, backend=backend, timeout=timeout)
+    engine, deck, backend, timeout = args
+    if engine == "ngspice":
+        from .runner import simulate
+
+        return simulate(deck, backend=backend, timeout=timeout)
+    from .engines import get
+
+    return get(engine).run(deck, timeout=timeout)
 
 
 def _ignore_sigint() -> None:
@@ -95,15 +101,23 @@ def shutdown(kill: bool = False) -> None:
 atexit.register(shutdown, kill=True)
 
 
-def simulate_many(netlists: list, *, backend: str = "shared", timeout: float = 300.0,
+def simulate_many(netlists: list, *, engine: str = "ngspice", backend: str = "shared", timeout: float = 300.0,
                   workers: int | None = None, scheduler: str | None = None,
                   progress: str | None = None) -> list[Waveforms]:
-    """Simulate each :class:`~circuits.netlist.Netlist` (or deck text); results in input order. Errors
-    propagate (first failure wins).
+    """Simulate each :class:`~circuits.netlist.Netlist` (or, for ngspice, deck text) with ``engine``;
+    results in input order. Errors propagate (first failure wins).
 
+    An engine with ``run_many`` (one batch: the vector engine) gets the whole list at once; the
+    others are mapped over the local process pool, or over a Dask cluster with ``scheduler``.
     ``progress``: a label for a progress bar on stderr (shown only on a terminal), or None.
     """
-    jobs = [(t, backend, timeout) for t in netlists]
+    if engine != "ngspice":
+        from .engines import get
+
+        batch = getattr(get(engine), "run_many", None)
+        if batch is not None:
+            return batch(list(netlists), timeout=timeout)
+    jobs = [(engine, t, backend, timeout) for t in netlists]
     if scheduler:
         from distributed import Client
 

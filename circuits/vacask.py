@@ -181,4 +181,29 @@ def simulate(net: Netlist, *, timeout: float = DEFAULT_TIMEOUT) -> Waveforms:
     return Waveforms(t, {names[k]: v for k, v in vectors.items() if k in names}, log, {"engine": "vacask"})
 
 
-__all__ = ["available", "executable", "render", "simulate"]
+__all__ = ["VACASK", "VacaskEngine", "available", "executable", "render", "simulate"]
+
+
+class VacaskEngine:
+    """VACASK with the Verilog-A models (compiled by OpenVAF-reloaded when the deck loads them)."""
+
+    name = "vacask"
+    deck_suffix = ".sim"
+
+    def available(self) -> bool:
+        return available()
+
+    def render(self, net: Netlist, stem: str) -> dict[str, str]:
+        deck, va = render(net)
+        return {stem + self.deck_suffix: deck, **va}
+
+    def run(self, net: Netlist, timeout: float = DEFAULT_TIMEOUT) -> Waveforms:
+        return simulate(net, timeout=timeout)
+
+    def command(self, deck: str) -> str:
+        return f"vacask {deck} (next to its .va files)"
+
+
+from .engines import register  # noqa: E402  (engines imports this module to register it)
+
+VACASK = register(VacaskEngine())

@@ -25,9 +25,11 @@ from pathlib import Path
 import numpy as np
 
 from analysis.spikes import Spikes, detect_spikes
-from circuits.executor import simulate_many, with_progress, workers_default
+from circuits.engines import engines as registered_engines
+from circuits.engines import get as get_engine
+from circuits.executor import simulate_many, workers_default
 from circuits.format import check_name, parse_si
-from circuits.netlist import Netlist, write
+from circuits.netlist import Netlist
 from circuits.runner import Waveforms
 from pyspice_models import DEFAULT_NEURON, NEURON_DEVICES, device_name
 from pyspice_models.params import ParameterError, Params, describe_range
@@ -39,7 +41,7 @@ from ..text import fmt
 
 log = logging.getLogger(__name__)
 
-ENGINES = ("ngspice", "vacask")     # the engines that exist; each experiment lists those it supports
+ENGINES = tuple(registered_engines())   # the engines that exist; each experiment lists those it supports
 
 
 # --------------------------------------------------------------------------- declarations
@@ -192,31 +194,17 @@ class Context:
             self.probes.setdefault(neuron, pr)
 
     def simulate(self, items: list[tuple[str, Netlist]]) -> list[Waveforms]:
-        """Write each ``(tag, netlist)`` as ``NAME/tag.cir`` (ngspice) or ``NAME/tag.sim`` plus the
-        ``.va`` models it loads (VACASK), and simulate them all with the context's engine."""
-        if self.engine == "vacask":
-            return self._simulate_vacask(items)
+        """Write the files of each ``(tag, netlist)`` under ``NAME/`` as the context's engine renders them
+        (``tag.cir`` for ngspice; ``tag.sim`` and the ``.va`` models it loads for VACASK), and simulate
+        them all with that engine."""
+        engine = get_engine(self.engine)
         for tag, net in items:
-            self._stage(tag, net, ".cir")
-            (self.staging / f"{tag}.cir").write_text(write(net))
-        log.info("%s: %d simulation(s) in ngspice", self.exp.name, len(items))
-        return simulate_many([net for _, net in items], scheduler=self.scheduler, progress=self._bar(len(items)))
-
-    def _simulate_vacask(self, items):
-        from concurrent.futures import ThreadPoolExecutor
-
-        from circuits import vacask
-
-        for tag, net in items:
-            self._stage(tag, net, ".sim")
-            deck, va = vacask.render(net)
-            (self.staging / f"{tag}.sim").write_text(deck)
-            for name, text in va.items():
+            self._stage(tag, net, engine.deck_suffix)
+            for name, text in engine.render(net, tag).items():
                 (self.staging / name).write_text(text)
-        # each run is its own VACASK process: threads are enough to keep the cores busy
-        with ThreadPoolExecutor(max_workers=workers_default()) as pool:
-            runs = pool.map(lambda item: vacask.simulate(item[1]), items)
-            return list(with_progress(runs, len(items), self._bar(len(items))))
+        log.info("%s: %d simulation(s) in %s", self.exp.name, len(items), self.engine)
+        return simulate_many([net for _, net in items], engine=self.engine, scheduler=self.scheduler,
+                             progress=self._bar(len(items)))
 
     def _bar(self, n: int) -> str | None:
         """The progress bar's label, or None: only for several runs, on a terminal, unless quiet."""
@@ -251,8 +239,7 @@ def deck_header(ctx: Context, filename: str) -> list[str]:
     rows += [(f"synapse.{name}", getattr(ctx.synapse, name), unit, doc)
              for name, unit, doc, _ in ctx.synapse.table() if name in changed]
     what = f"experiment {ctx.exp.name}: {ctx.exp.summary}" + (" (quick variant)" if ctx.quick else "")
-    run = (f"vacask {filename} (next to its .va files)" if ctx.engine == "vacask"
-           else f"ngspice -b -r out.raw {filename}")
+    run = get_engine(ctx.engine).command(filename)
     return header(what=what, figure=ctx.exp.figure, values=rows, version=__version__, run=run)
 
 
