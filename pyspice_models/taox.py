@@ -32,6 +32,10 @@ identical SET pulses of width ``t`` leave ``1 - w_n = (1 - w_0) exp(-n t k)``.
 A read at 1 V moves the state by ``S(-(v_set - 1)/dv)`` of a programming rate,
 that is by nothing measurable (< 1e-9 per pulse at the defaults).
 
+Variation: :class:`TaOxVariation` holds relative 1-sigma spreads (device-to-device by default,
+:meth:`TaOxVariation.cycle_to_cycle` for one device's sweeps); :func:`sample_taox` draws a seeded synapse
+with them. Programming (pulses and verify reads in the simulator): :mod:`circuits.programming`.
+
 References:
   Duan et al., Nat. Commun. 11, 3399 (2020), Fig. 5, Supp. Figs. 9, 13, 14a.
   Kim et al., Nanoscale 8, 1405 (2016) (Ta/TaOx analog switching).
@@ -39,10 +43,10 @@ References:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from .equations import CompactModel, State
-from .params import ParameterError, Params, param
+from .params import ParameterError, Params, draw, param
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,3 +105,41 @@ TAOX = CompactModel(
     doc="TaOx nonvolatile analog synapse (memspike): thresholded, bounded, nonlinear updates.",
     references=("Duan et al., Nat. Commun. 11, 3399 (2020)",),
 )
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaOxVariation:
+    """Relative (1-sigma) spreads of a TaOx synapse, drawn with :func:`sample_taox`.
+
+    The defaults are device-to-device spreads (one draw per device of an array); :meth:`cycle_to_cycle`
+    gives the smaller sweep-to-sweep spreads of one device. The paper shows the spread of the fabricated
+    synapses (Supp. Fig. 9, "statistical electrical analysis") without numbers; these are typical of
+    Ta/TaOx cells: the low-conductance end (a thin, partly dissolved filament) spreads most, the thresholds
+    least (a few % of 1.6 V already changes the step per pulse by ~40 %, through exp((V - v_set)/v_act)).
+    """
+
+    g_min: float = 0.10        # fully RESET conductance: filament remnant, the widest spread
+    g_max: float = 0.05        # fully SET conductance: filament size, set by the compliance-free SET
+    tau_set: float = 0.20      # ionic hopping time: exponential in barrier heights, a wide spread
+    tau_reset: float = 0.20
+    v_set: float = 0.02        # thresholds: oxide thickness and Ta reservoir, tight
+    v_reset: float = 0.02
+
+    @classmethod
+    def device_to_device(cls) -> TaOxVariation:
+        return cls()
+
+    @classmethod
+    def cycle_to_cycle(cls) -> TaOxVariation:
+        """Sweep-to-sweep spreads of one device: a third to a half of the device-to-device ones."""
+        return cls(g_min=0.04, g_max=0.02, tau_set=0.08, tau_reset=0.08, v_set=0.007, v_reset=0.007)
+
+    def scaled(self, factor: float) -> TaOxVariation:
+        """Every spread times ``factor`` (0: no variation)."""
+        return TaOxVariation(**{k: v * factor for k, v in asdict(self).items()})
+
+
+def sample_taox(base: TaOxParams, rng, var: TaOxVariation = TaOxVariation()) -> TaOxParams:
+    """A seeded random draw of a synapse (or of one cycle of a synapse) around ``base``: Gaussian relative
+    spreads of the fields of ``var``, redrawn until the parameter set is valid; ``w0`` is kept."""
+    return draw(base, rng, var)
