@@ -16,13 +16,14 @@ from pathlib import Path
 import numpy as np
 
 from circuits.builders import dendrite, device_model, device_sweep, lif_neuron
+from circuits.crossbar import crossbar
 from circuits.netlist import HEADER, Netlist, write
 from circuits.stimuli import PulseTrain, triangle
 from pyspice_models import default_device
 from pyspice_models.nbox import NBOX
 from pyspice_models.nbox_et import NBOX_ET
 from pyspice_models.params import spice_number
-from pyspice_models.taox import TAOX
+from pyspice_models.taox import TAOX, TaOxParams
 
 from . import __version__
 from .decks import deck_header, table_values
@@ -175,11 +176,74 @@ def _switching() -> tuple[str, str, str]:
                  "Supp. Fig. 3", values, DEVICE_OUT)
 
 
+# Fig. 5f-g: the 4 x 4 array's programmed weights. Stand-ins until the measured conductances replace them:
+# neuron 1's synapses high for inputs 2 and 4 (it learnt 0101), neuron 2's for inputs 1 and 2 (1100), all else low.
+FIG5_LEARNT = ("0101", "1100", "0000", "0000")      # per neuron (column): 1 = high synapse from that input
+FIG5_G_HIGH = 150e-6    # S: two high synapses at 1 V outrun the threshold current against the grounded lows
+FIG5_G_LOW = 20e-6      # S: near g_min; one high + one low, or two lows, stay below threshold
+FIG5_C_M = 100e-12      # F: tau = C_m / (2 g_high + 2 g_low) = 0.29 µs, within a pulse
+CROSSBAR_OUT = ("outputs: v(c<j>) membrane voltage of neuron j (column j); i(vsense<j>) its current (each spike "
+                "is a current pulse); v(r<i>) input i")
+
+
+def fig5_weights(synapse: TaOxParams = TaOxParams()) -> list[list[float]]:
+    """The 4 x 4 conductances (S), ``[input][neuron]``: high where neuron j learnt a 1 at input i."""
+    return [[FIG5_G_HIGH if FIG5_LEARNT[j][i] == "1" else FIG5_G_LOW for j in range(4)] for i in range(4)]
+
+
+def fig5_crossbar(pattern: str = "0101", **kw) -> Netlist:
+    """The Fig. 5f-g array presented with ``pattern`` (1: a train of 1 V, 1 µs, 0.1 µs, 10 pulses; 0: held at 0 V)."""
+    train = PulseTrain(amplitude=1.0, width=1e-6, interval=0.1e-6, n_pulses=10)
+    return crossbar(inputs=[train if b == "1" else None for b in pattern], weights=fig5_weights(), C_m=FIG5_C_M,
+                    idle="ground", tail=0.3e-6, title=f"memspike 4x4 array (Fig. 5f-g), pattern {pattern}", **kw)
+
+
+def fig7_crossbar(delay: float = 0.0, **kw) -> Netlist:
+    """The Fig. 7a 2 x 1 array at the ``fig7bcd`` experiment's values, S2 ``delay`` s behind S1."""
+    from .experiments.fig7bcd import Fig7Params
+
+    p = Fig7Params()
+    train = PulseTrain(amplitude=p.amplitude, width=p.width, interval=p.interval, n_pulses=p.n_pulses)
+    return crossbar(inputs=[train, train.replace(delay=delay)], weights=[[p.g_1], [p.g_2]], C_m=p.C_m,
+                    idle="ground", tail=0.3e-6, title="memspike 2x1 array (Fig. 7a-b), synchronous", **kw)
+
+
+def _crossbar_deck(name, net, what, figure, values):
+    name, text, summary = _deck(name, net, what, figure, values, CROSSBAR_OUT)
+    note = ("* synapses: taox_syn instances, each with its programmed weight w0 (0: g_min, 1: g_max) on its X line\n")
+    return name, text.replace("* circuit\n", "* circuit\n" + note, 1), summary
+
+
+def _fig5() -> tuple[str, str, str]:
+    net = fig5_crossbar("0101")
+    values = [("amplitude", 1.0, "V", "input pulses (Fig. 5f-g)"), ("width", 1e-6, "s", "pulse width"),
+              ("interval", 0.1e-6, "s", "gap between pulses"), ("n_pulses", 10, "", "pulses per applied input"),
+              ("g_high", FIG5_G_HIGH, "S", "stand-in programmed conductance of a learnt synapse (neuron 1: "
+               "inputs 2 and 4; neuron 2: inputs 1 and 2); to be replaced by the measured one"),
+              ("g_low", FIG5_G_LOW, "S", "stand-in conductance of every other synapse"),
+              ("C_m", FIG5_C_M, "F", "membrane capacitor of each neuron")]
+    what = ("4 x 4 NbOx/TaOx array: TaOx synapses at the crossings of 4 input rows and 4 columns, an NbOx neuron "
+            "on each column; pattern 0101 applied (inputs 2 and 4 pulsed, inputs 1 and 3 held at 0 V)")
+    return _crossbar_deck("crossbar_4x4_fig5.cir", net, what, "Fig. 5f-g", values)
+
+
+def _fig7() -> tuple[str, str, str]:
+    from .experiments.fig7bcd import Fig7Params
+
+    p = Fig7Params()
+    # the reasons of the experiment's parameters, in ASCII for the hand-off deck
+    values = [(n, v, u, d.replace("µ", "u")) for n, v, u, d in
+              table_values(p, ["amplitude", "width", "interval", "n_pulses", "g_1", "g_2", "C_m"])]
+    return _crossbar_deck("crossbar_2x1_fig7.cir", fig7_crossbar(), "2 x 1 NbOx/TaOx array: inputs S1, S2 "
+                          "through TaOx synapses onto one NbOx neuron, synchronous trains (coincidence "
+                          "detection)", "Fig. 7a-b", values)
+
+
 MODELS = (NBOX, NBOX_ET, TAOX)      # every compact model, by name: libraries, Verilog-A, README tables
 
 
 def files() -> dict[str, str]:
-    decks = (_lif(), _dendrite(), _iv(), _switching())
+    decks = (_lif(), _dendrite(), _iv(), _switching(), _fig5(), _fig7())
     out = {f"decks/{name}": text for name, text, _ in decks}
     for model in MODELS:
         out[f"models/{model.name}.lib"] = (f"{HEADER}\n* memspike {__version__}: ngspice model library; "
