@@ -25,11 +25,29 @@ TITLE = "memspike: paper vs simulation"
 
 
 def reproduce(out: Path, *, quick: bool = False, scheduler: str | None = None, names=None,
-              quiet: bool = False) -> bool:
-    """Run every registered experiment (or ``names``); True if every check passed."""
+              quiet: bool = False, device=None) -> bool:
+    """Run every registered experiment (or ``names``); True if every check passed.
+
+    ``device``: a model name or a device file (``memspike fit``) for every experiment; those that do not
+    take its model are skipped, and say so."""
     names = [n for n in REGISTRY if not names or n in names]
+    if device is not None:
+        from pyspice_models import NEURON_DEVICES
+        from pyspice_models.params import ParameterError
+
+        from .bench import resolve_device
+
+        model, _, dfile = resolve_device(device)
+        if model not in NEURON_DEVICES:
+            raise ParameterError("--device", device, f"a model name ({', '.join(NEURON_DEVICES)}) or a device file")
+        device = dfile or device                              # a file is read once
+        skipped = [n for n in names if model not in REGISTRY[n].devices]
+        names = [n for n in names if n not in skipped]
+        if skipped and not quiet:
+            print(f"skipped (no {model} device): {', '.join(skipped)}", file=sys.stderr)
     for name in names:
-        prepare(name, quick=quick, scheduler=scheduler)      # every input refused before anything is written
+        # every input refused before anything is written
+        prepare(name, quick=quick, scheduler=scheduler, device=device)
     out = check_out(out, names)
     for report in ("report.md", "report.html"):
         if (out / report).is_dir():
@@ -42,7 +60,7 @@ def reproduce(out: Path, *, quick: bool = False, scheduler: str | None = None, n
         if not quiet:
             print(f"[{k}/{len(names)}] {name} ({REGISTRY[name].figure}) ...", file=sys.stderr, flush=True)
         try:
-            docs.append(execute(name, out, quick=quick, scheduler=scheduler, progress=not quiet))
+            docs.append(execute(name, out, quick=quick, scheduler=scheduler, progress=not quiet, device=device))
         except SimulationError as e:
             failures[name] = " | ".join(str(e).splitlines())
             print(f"  {name}: simulation failed: {failures[name]}", file=sys.stderr)
@@ -108,8 +126,10 @@ def document(docs, failures, quick: bool, runtime: float) -> list[tuple]:
         ("p", "Duan et al., *Nat. Commun.* 11, 3399 (2020). One NbOx device parameter set (below: the "
               "electro-thermal model nbox_et unless the table says otherwise) serves every "
               "experiment; only circuit and stimulus values change per figure, each listed with its reason under "
-              "its figure and in its JSON. The synapses of Figs. 3-4 are fixed resistors (the TaOx synapse model "
-              "enters with the crossbar experiments). Reference values are the paper's unless their source says "
+              "its figure and in its JSON. The synapses of Figs. 3-4 are fixed resistors, as "
+              "the paper's Supplementary Table 1 gives them; the TaOx synapse model (its own parameter set, "
+              "characterised in taox) sits at every crossing of the crossbars of Figs. 5 and 7, programmed by "
+              "pulses with verify reads. Reference values are the paper's unless their source says "
               "otherwise (a memspike criterion)."),
     ]
     rows = [[d["experiment"], d["figure"], c["name"], fmt(c["paper"]), fmt(c["simulated"]), c["tolerance"],

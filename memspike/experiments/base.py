@@ -325,11 +325,18 @@ def _blame(err: ParameterError, key: str, meta: dict, text: str, values: dict) -
 def apply_overrides(exp: Experiment, sets: dict[str, str], quick: bool = False,
                     device: str | None = None) -> tuple[Params, Params, TaOxParams]:
     """``--set`` values (text) -> validated (circuit params, NbOx device params of model ``device``,
-    TaOx synapse params): keys ``NAME``, ``device.NAME`` and ``synapse.NAME``."""
+    TaOx synapse params): keys ``NAME``, ``device.NAME`` and ``synapse.NAME``.
+
+    ``device`` is a model name or a device file (:func:`memspike.bench.resolve_device`): the file's
+    parameter set is the starting point that ``device.NAME`` keys change."""
+    from ..bench import resolve_device
+
     base = exp.quick_params() if quick else exp.params()
-    dev_cls = NEURON_DEVICES[device or exp.devices[0]]
+    model, dev_start, _ = resolve_device(device)
+    dev_cls = NEURON_DEVICES[model or exp.devices[0]]
     groups: dict[str, tuple[type[Params], Params, dict]] = {
-        "": (exp.params, base, {}), "device.": (dev_cls, dev_cls(), {}), "synapse.": (TaOxParams, TaOxParams(), {})}
+        "": (exp.params, base, {}), "device.": (dev_cls, dev_start if dev_start is not None else dev_cls(), {}),
+        "synapse.": (TaOxParams, TaOxParams(), {})}
     for key, text in sets.items():
         prefix = next((g for g in ("device.", "synapse.") if key.startswith(g)), "")
         if prefix == "synapse." and not exp.synapse:
@@ -386,11 +393,20 @@ def check_out(out: Path, names: list[str]) -> Path:
 # --------------------------------------------------------------------------- execution
 def prepare(name: str, *, engine: str = "ngspice", sets: dict[str, str] | None = None, quick: bool = False,
             scheduler: str | None = None, device: str | None = None) -> tuple[Experiment, Params, Params, TaOxParams]:
-    """Validate an invocation fully (no side effects): the experiment, engine, device model and parameters."""
+    """Validate an invocation fully (no side effects): the experiment, engine, device model and parameters.
+
+    ``device``: a model name (``nbox_et``, ``nbox_ts``) or a device parameter file (``memspike fit``
+    writes them; :func:`memspike.bench.load_device_file`)."""
+    from ..bench import resolve_device
+
     if name not in REGISTRY:
         raise ParameterError("experiment", name, "one of " + ", ".join(REGISTRY))
     exp = REGISTRY[name]
-    if device is not None and device not in exp.devices:
+    model, _, dfile = resolve_device(device)
+    if model is not None and model not in exp.devices:
+        if dfile is not None:
+            raise ParameterError("--device", str(dfile.path), f"a device of model {', '.join(exp.devices)} for {name} "
+                                 f"(the file holds a {model} device)")
         raise ParameterError("--device", device, f"one of {', '.join(exp.devices)} for {name}")
     if engine not in exp.engines:
         raise ParameterError("--engine", engine, f"one of {', '.join(exp.engines)} for {name}")
@@ -404,7 +420,15 @@ def prepare(name: str, *, engine: str = "ngspice", sets: dict[str, str] | None =
 def execute(name: str, out: Path, *, engine: str = "ngspice", sets: dict[str, str] | None = None,
             quick: bool = False, scheduler: str | None = None, progress: bool = False,
             device: str | None = None) -> dict:
-    """Run experiment ``name`` and write its JSON, PNG and netlists under ``out``."""
+    """Run experiment ``name`` and write its JSON, PNG and netlists under ``out``.
+
+    With a device file (``device``), the JSON records it under ``parameters.device_file``: its path,
+    sha256, model and provenance."""
+    from ..bench import resolve_device
+
+    dfile = resolve_device(device)[2]
+    if dfile is not None:
+        device = dfile                      # loaded once: what runs is what the JSON records
     exp, params, device, synapse = prepare(name, engine=engine, sets=sets, quick=quick, scheduler=scheduler,
                                            device=device)
     out = check_out(out, [name])
@@ -446,6 +470,8 @@ def execute(name: str, out: Path, *, engine: str = "ngspice", sets: dict[str, st
             "notes": res.notes,
             "runtime_s": round(runtime, 3),
         }
+        if dfile is not None:
+            doc["parameters"]["device_file"] = dfile.record()
         save_figure_atomic(fig, out / f"{name}.png")
         plt.close(fig)
         apply_umask(staging, directory=True)
