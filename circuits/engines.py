@@ -41,7 +41,7 @@ class Engine(Protocol):
 _ENGINES: dict[str, Engine] = {}
 # modules that register an engine when imported (an engine that is not installed still registers
 # and says so through available())
-ENGINE_MODULES = ("circuits.engines", "circuits.vacask")
+ENGINE_MODULES = ("circuits.engines", "circuits.vacask", "networks.engine")
 
 
 def register(engine: Engine) -> Engine:

@@ -53,7 +53,6 @@ BAD = [
     (["--device", "nbox"], "--device"),
     (["--set", "R_L=1k", "--set", "R_L=2k"], "R_L"),
     (["--engine", "spice"], "--engine"),
-    (["--engine", "vector"], "--engine"),             # not built: not offered
 ]
 BAD_DENDRITE = [
     (["--set", "idle_grounded=2"], "idle_grounded"),

@@ -52,4 +52,4 @@ def plot(r: Results):
 
 EXPERIMENT = experiment(name="dendrite", figure="Fig. 3a (generic)", params=DendriteParams, run=run, plot=plot,
                         order=11, keys=("spike_count", "spike_times", "rate"), headline=("spike_count", "rate"),
-                        engines=("ngspice", "vacask"))
+                        engines=("ngspice", "vacask", "vector"))

@@ -95,4 +95,5 @@ def plot(r: Results):
 
 
 EXPERIMENT = experiment(name="fig2e", figure="Fig. 2e, Supp. Fig. 6", params=Fig2eParams, run=run, plot=plot,
+                        engines=("ngspice", "vector"),
                         order=20, keys=("cases",), headline=("spike_count",), quick={"n_pulses": 2})

@@ -105,4 +105,5 @@ def plot(r: Results):
 
 
 EXPERIMENT = experiment(name="fig2f", figure="Fig. 2f", params=Fig2fParams, run=run, plot=plot, paper=PAPER,
+                        engines=("ngspice", "vector"),
                         order=21, keys=tuple(SWEEPS), quick={"n_pulses": 2})

@@ -63,5 +63,6 @@ def plot(r: Results):
 
 
 EXPERIMENT = experiment(name="fig3c", figure="Fig. 3b-c", params=Fig3cParams, run=run, plot=plot, paper=PAPER,
+                        engines=("ngspice", "vector"),
                         order=30, keys=("rate_s1", "rate_s2", "rate_both"),
                         margins=(VTH_KNOB, synapse_knob("R_1", "R_2")))

@@ -48,5 +48,6 @@ def plot(r: Results):
 
 
 EXPERIMENT = experiment(name="fig3e", figure="Fig. 3e", params=Fig3eParams, run=run, plot=plot, paper=PAPER,
+                        engines=("ngspice", "vector"),
                         order=32, keys=("truth",), headline=("truth", "rates", "truth_or"),
                         margins=(VTH_KNOB, synapse_knob("R_1", "R_2")))

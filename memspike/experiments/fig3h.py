@@ -98,6 +98,7 @@ def plot(r: Results):
 
 
 EXPERIMENT = experiment(name="fig3h", figure="Fig. 3f-h", params=Fig3hParams, run=run, plot=plot, order=33,
+                        engines=("ngspice", "vector"),
                         keys=("interval", "rate_single", "rate_both", "fit"), headline=("rate_single", "rate_both"),
                         quick={"n_intervals": 5, "n_pulses": 5},
                         margins=(VTH_KNOB, synapse_knob("R_1", "R_2")))

@@ -46,5 +46,6 @@ def plot(r: Results):
 
 
 EXPERIMENT = experiment(name="fig3i", figure="Fig. 3i, Supp. Fig. 8", params=Fig3iParams, run=run, plot=plot,
+                        engines=("ngspice", "vector"),
                         paper=PAPER, order=34, keys=("truth",), headline=("truth", "rates"),
                         margins=(VTH_KNOB, synapse_knob("R_1", "R_2")))

@@ -404,6 +404,7 @@ def _margin(knob: Knob) -> Knob:
 
 
 EXPERIMENT = experiment(name="fig3l", figure="Fig. 3j-l", params=Fig3lParams, run=run, plot=plot, paper=PAPER,
+                        engines=("ngspice", "vector"),
                         order=35, keys=("dt", "spike_count", "fit", "idle"), headline=("dt", "spike_count"),
                         quick={"dt_step": 2.2e-6},
                         margins=(_margin(VTH_KNOB), _margin(synapse_knob("R_1", "R_2"))))

@@ -180,6 +180,7 @@ def plot(r: Results):
 
 
 EXPERIMENT = experiment(name="fig4", figure="Fig. 4c-e", params=Fig4Params, run=run, plot=plot, paper=PAPER,
+                        engines=("ngspice", "vector"),
                         order=40, keys=("m", "spike_count", "io", "fit", "gain"), headline=("m", "spike_count", "gain"),
                         # quick: the drives where the IO curves rise (the low ones are long runs that stay at 0)
                         quick={"f_io_min": 0.35e6, "n_io": 9},

@@ -211,4 +211,4 @@ def plot(r: Results):
 EXPERIMENT = experiment(name="neuron", figure="Fig. 2d (generic)", params=NeuronParams, run=run, plot=plot,
                         order=10, keys=("spike_count", "spike_times", "rate", "energy_per_spike", "refractory_time"),
                         headline=("spike_count", "rate", "energy_per_spike", "refractory_time"),
-                        engines=("ngspice", "vacask"), quick={"n_pulses": 4})
+                        engines=("ngspice", "vacask", "vector"), quick={"n_pulses": 4})

@@ -100,4 +100,5 @@ def plot(r: Results):
 
 
 EXPERIMENT = experiment(name="supp7", figure="Supp. Fig. 7", params=Supp7Params, run=run, plot=plot, order=22,
+                        engines=("ngspice", "vector"),
                         keys=("frequency", "spike_count"), quick={"n_freq": 6, "n_pulses": 4, "window": 8e-6})
