@@ -39,6 +39,17 @@ def detect_spikes(t, i, threshold: float, t_start: float | None = None,
     idx, props = find_peaks(padded, height=threshold, prominence=threshold / 2)
     idx = idx - 1
     idx = idx[(idx >= 0) & (idx < a.size)]
+    # scipy's prominence looks as far as a higher peak: on a flat "held on" current each ripple of the solver
+    # (1e-19 A) is prominent against the zero at the pulse's end. Two peaks are two spikes only if the current
+    # between them dips by at least threshold/2 below the lower one; otherwise they are one (the higher kept).
+    merged: list[int] = []
+    for k in idx:
+        if merged and a[merged[-1]:k + 1].min() > min(a[merged[-1]], a[k]) - threshold / 2:
+            if a[k] > a[merged[-1]]:
+                merged[-1] = k
+            continue
+        merged.append(k)
+    idx = np.asarray(merged, dtype=int)
     times = t[idx]
     keep = np.ones(times.size, bool)
     if t_start is not None:

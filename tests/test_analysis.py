@@ -238,3 +238,17 @@ def test_pool_thresholds_pools_branches_and_counts_missing():
     assert out["per"]["v_th_pos"] == [0.8, 0.76] and out["missing"] == 1
     assert out["mean"]["v_hold_neg"] == pytest.approx(0.58)
     assert out["v_th"] == pytest.approx((0.78 + 0.79) / 2) and out["v_hold"] == pytest.approx((0.61 + 0.58) / 2)
+
+
+def test_a_held_on_current_with_solver_ripple_is_one_spike():
+    """A device held on through a pulse: a flat current with 1e-19 A ripples (as ngspice leaves it) is one
+    current pulse, not one spike per ripple; two pulses with a real dip between them stay two."""
+    from analysis.spikes import detect_spikes
+
+    t = np.linspace(0, 1e-6, 2001)
+    i = np.where((t > 0.1e-6) & (t < 0.9e-6), 1e-3, 0.0)
+    i = i + np.where(i > 0, 1e-19 * np.sin(np.arange(t.size)), 0.0)
+    assert detect_spikes(t, i, 1e-4).count == 1
+    i2 = i.copy()
+    i2[(t > 0.5e-6) & (t < 0.52e-6)] = 0.0
+    assert detect_spikes(t, i2, 1e-4).count == 2
