@@ -35,6 +35,13 @@ def parse_si(name: str, text: str, unit: str | None = None) -> float:
     kelvin (``320K`` is 320 K; ``320k`` stays 320e3, which no temperature range admits).
     Raises :class:`ParameterError` naming ``name``.
     """
+    bits = re.fullmatch(r"(\d+) bits", unit or "")
+    if bits:
+        # a pattern of n inputs, written as its bits (0101); kept as the number with those decimal digits
+        n = int(bits.group(1))
+        if not isinstance(text, str) or not re.fullmatch(f"[01]{{{n}}}", text):
+            raise ParameterError(name, text, f"a pattern of {n} bits, one 0 or 1 per input, e.g. {'01' * (n // 2)}")
+        return float(int(text))
     names = UNIT_NAMES.get(unit or "", ())
     allowed = "an SI number such as 3.6k, 30p, 1u, 1.2 or 3.4e-11" + (
         f", optionally followed by its unit {unit}" if names else "")

@@ -49,6 +49,9 @@ def again(default: float, doc: str):
 
 
 def describe_range(meta: dict) -> str:
+    if meta["unit"].endswith(" bits"):          # a pattern: stored as the number with those decimal digits
+        n = meta["unit"].split()[0]
+        return f"a pattern of {n} bits (0 or 1 each), e.g. {'01' * (int(n) // 2)}"
     lo, hi = meta["lo"], meta["hi"]
     unit = f" {meta['unit']}" if meta["unit"] else ""
     kind = "an integer" if meta["integer"] else "a finite number"

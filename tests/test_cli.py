@@ -65,6 +65,11 @@ CASES = [("neuron", a, n) for a, n in BAD] + [("dendrite", a, n) for a, n in BAD
     ("fig3h", ["--set", "interval_min=0.5u"], "interval_min"),
     ("fig4", ["--set", "f_io_max=1.2meg"], "f_io_max"),
     ("fig3c", ["--engine", "vacask"], "--engine"),
+    ("fig5fg", ["--set", "pattern_1=0121"], "pattern_1"),          # a pattern: 4 bits of 0/1
+    ("fig5fg", ["--set", "pattern_2=011"], "pattern_2"),
+    ("fig5fg", ["--set", "g_high=1"], "g_high"),                   # outside the synapse's g_min..g_max
+    ("fig5i", ["--set", "trained=10101"], "trained"),
+    ("fig7bcd", ["--set", "synapse.g_min=-1u"], "synapse.g_min"),
 ]
 
 

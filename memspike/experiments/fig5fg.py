@@ -29,7 +29,17 @@ from ..plotting import PAPER_LINE, figure, legend_outside
 from ._shared import Amplitude, Interval, Membrane, Timing
 from .base import Check, Ref, Results, experiment
 
-PATTERNS = ("0101", "1100", "1010", "0011")          # what neurons 1..4 are programmed for (1, 2: the paper's)
+
+def bits(value) -> str:
+    """A 4-bit pattern parameter (stored as the number with those decimal digits: 0101 -> 101) as text."""
+    return f"{int(value):04d}"
+
+
+def check_bits(name: str, value) -> None:
+    if not set(bits(value)) <= {"0", "1"} or len(bits(value)) != 4 or "1" not in bits(value):
+        raise ParameterError(name, value, "a pattern of 4 bits with at least one 1, e.g. 0101")
+
+
 PAPER = {"neuron_1": Ref("0101", "", "Fig. 5f"), "neuron_2": Ref("1100", "", "Fig. 5g"),
          "stimulus": Ref({"amplitude": 1.0, "width": 1e-6, "interval": 0.1e-6, "n_pulses": 10}, "SI", "Fig. 5f-g")}
 TAIL = 0.3e-6
@@ -55,15 +65,27 @@ class Fig5fgParams(Membrane, Interval, Timing, Amplitude):
                       lo=0, hi=2**31, lo_open=False, integer=True)
     idle_grounded: int = param(1, "", "rows of 0 bits: 1 = held at 0 V (a crossbar's unselected rows), 0 = floating",
                                lo=0, hi=1, lo_open=False, integer=True)
+    pattern_1: int = param(101, "4 bits", "the pattern neuron 1 is programmed for (inputs S1..S4): Fig. 5f's 0101",
+                           lo=0, hi=1111, lo_open=False, integer=True)
+    pattern_2: int = param(1100, "4 bits", "neuron 2's pattern: Fig. 5g's 1100", lo=0, hi=1111, lo_open=False,
+                           integer=True)
+    pattern_3: int = param(1010, "4 bits", "neuron 3's pattern (the paper shows two neurons; the array has four)",
+                           lo=0, hi=1111, lo_open=False, integer=True)
+    pattern_4: int = param(11, "4 bits", "neuron 4's pattern: 0011", lo=0, hi=1111, lo_open=False, integer=True)
+
+    def patterns(self) -> tuple[str, ...]:
+        return tuple(bits(getattr(self, f"pattern_{j}")) for j in range(1, 5))
 
     def _check_relations(self):
+        for j in range(1, 5):
+            check_bits(f"pattern_{j}", getattr(self, f"pattern_{j}"))
         if not self.g_low < self.g_high:
             raise ParameterError("g_low", self.g_low, f"a conductance < g_high = {self.g_high:g} S")
 
 
 def targets(p) -> np.ndarray:
     """The programming targets: rows x columns, g_high where the column's pattern has a 1."""
-    return np.array([[p.g_high if pat[i] == "1" else p.g_low for pat in PATTERNS] for i in range(4)])
+    return np.array([[p.g_high if pat[i] == "1" else p.g_low for pat in p.patterns()] for i in range(4)])
 
 
 def program_array(ctx, target: np.ndarray, rng: np.random.Generator, tag: str):
@@ -93,21 +115,27 @@ def present(ctx, weights, patterns, p, tag: str):
     return counts, list(zip(items, wfs, strict=True))
 
 
+def n_hot(k: int = 2) -> list[str]:
+    """The 4-bit patterns with ``k`` ones (two-hot: the six of Fig. 5f-g)."""
+    return ["".join("1" if i in ones else "0" for i in range(4)) for ones in itertools.combinations(range(4), k)]
+
+
 def two_hot():
-    return ["".join("1" if i in ones else "0" for i in range(4)) for ones in itertools.combinations(range(4), 2)]
+    return n_hot(2)
 
 
 def recognition_checks(counts, patterns, wanted) -> list[Check]:
-    """Each neuron fires for its pattern and most for it among the two-hot patterns."""
+    """Each neuron fires for its pattern and most for it among the patterns with as many ones (two-hot)."""
     checks = []
-    th = two_hot()
     for j, pat in enumerate(wanted):
         row = dict(zip(patterns, counts[j], strict=True))
-        others = {q: row[q] for q in th if q != pat}
+        same = n_hot(pat.count("1"))
+        others = {q: row[q] for q in same if q != pat}
+        kind = "two-hot" if pat.count("1") == 2 else f"{pat.count('1')}-hot"
         checks.append(Check(f"neuron {j + 1} fires for {pat}", "> 0", row[pat], "> 0 spikes", row[pat] > 0))
-        checks.append(Check(f"neuron {j + 1} fires most for {pat} among two-hot patterns", f"{pat} first",
-                            {q: row[q] for q in th}, "more spikes than for any other two-hot pattern",
-                            bool(row[pat] > max(others.values()))))
+        checks.append(Check(f"neuron {j + 1} fires most for {pat} among {kind} patterns", f"{pat} first",
+                            {q: row[q] for q in same}, f"more spikes than for any other {kind} pattern",
+                            bool(not others or row[pat] > max(others.values()))))
     return checks
 
 
@@ -122,8 +150,8 @@ def run(ctx) -> Results:
     g = np.array([[c.conductance(c.w0) for c in row] for row in weights])
     checks = [Check("programming converged", "every synapse", [r.converged for r in results],
                     "within its tolerance of the target", all(r.converged for r in results))]
-    checks += recognition_checks(counts, patterns, PATTERNS)
-    res = {"patterns": patterns, "spike_count": counts, "programmed_for": list(PATTERNS),
+    checks += recognition_checks(counts, patterns, p.patterns())
+    res = {"patterns": patterns, "spike_count": counts, "programmed_for": list(p.patterns()),
            "weights": {"target": target.tolist(), "programmed": g.tolist(),
                        "pulses": [r.n_pulses for r in results], "errors": [r.error for r in results]},
            "idle": "rows of 0 bits held at 0 V" if p.idle_grounded else "rows of 0 bits floating",
@@ -141,14 +169,14 @@ def plot(r: Results):
     im = ax.imshow(d["g"] * 1e6, cmap="viridis", vmin=0)
     for (i, j), g in np.ndenumerate(d["g"]):
         ax.text(j, i, f"{g * 1e6:.0f}", ha="center", va="center", color="w" if g < d["g"].max() / 2 else "k")
-    ax.set_xticks(range(4), [f"n{j + 1}\n{pat}" for j, pat in enumerate(PATTERNS)])
+    ax.set_xticks(range(4), [f"n{j + 1}\n{pat}" for j, pat in enumerate(p.patterns())])
     ax.set_yticks(range(4), [f"S{i + 1}" for i in range(4)])
     ax.set_title("programmed conductances (µS)")
     fig.colorbar(im, ax=ax)
     ax = axes[0, 1]
     th = two_hot()
     idx = [d["patterns"].index(q) for q in th]
-    for j, pat in enumerate(PATTERNS[:2]):
+    for j, pat in enumerate(p.patterns()[:2]):
         ax.bar(np.arange(len(th)) + 0.4 * j - 0.2, [d["counts"][j][k] for k in idx], width=0.4,
                label=f"neuron {j + 1} (programmed for {pat})")
     ax.set_xticks(range(len(th)), th)
@@ -156,13 +184,14 @@ def plot(r: Results):
     ax.set_ylabel(f"spike count ({p.n_pulses} pulses)")
     legend_outside(ax, ncol=1, title="Fig. 5f-g: output of neurons 1 and 2")
     ax = axes[0, 2]
-    (_, net), wf = d["runs"][d["patterns"].index(PATTERNS[0])]
-    ax.plot(wf.time * 1e6, wf["v(c1)"], lw=0.8, label="neuron 1 membrane (pattern 0101)")
+    first = p.patterns()[0]
+    (_, net), wf = d["runs"][d["patterns"].index(first)]
+    ax.plot(wf.time * 1e6, wf["v(c1)"], lw=0.8, label=f"neuron 1 membrane (pattern {first})")
     ax.plot(wf.time * 1e6, wf["v(c2)"], lw=0.8, label="neuron 2 membrane (same input)")
     ax.axhline(0.77, **PAPER_LINE, label="threshold 0.77 V")
     ax.set_xlabel("time (µs)")
     ax.set_ylabel("voltage (V)")
-    legend_outside(ax, ncol=1, title="input 0101")
+    legend_outside(ax, ncol=1, title=f"input {first}")
     return fig
 
 

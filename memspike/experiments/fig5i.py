@@ -34,7 +34,7 @@ from pyspice_models.params import ParameterError, again, param
 from ..plotting import figure, legend_outside
 from ._shared import Amplitude, Interval, Membrane, Timing
 from .base import Check, Ref, Results, experiment
-from .fig5fg import present, program_array, two_hot
+from .fig5fg import bits, check_bits, n_hot, present, program_array
 
 PAPER = {"initial": Ref("0110", "", "Fig. 5i"), "trained": Ref("1010", "", "Fig. 5i, Supp. Fig. 13c")}
 
@@ -58,8 +58,14 @@ class Fig5iParams(Membrane, Interval, Timing, Amplitude):
                         lo=1, hi=100, lo_open=False, integer=True)
     seed: int = param(2020, "", "seed of the as-fabricated states the initial programming starts from",
                       lo=0, hi=2**31, lo_open=False, integer=True)
+    initial: int = param(110, "4 bits", "the pattern the neuron is programmed for first: Fig. 5i's 0110",
+                         lo=0, hi=1111, lo_open=False, integer=True)
+    trained: int = param(1010, "4 bits", "the pattern presented again and again: Fig. 5i's 1010", lo=0, hi=1111,
+                         lo_open=False, integer=True)
 
     def _check_relations(self):
+        check_bits("initial", self.initial)
+        check_bits("trained", self.trained)
         if not self.g_low < self.g_high:
             raise ParameterError("g_low", self.g_low, f"a conductance < g_high = {self.g_high:g} S")
         if not self.target <= self.n_pulses * 3:
@@ -94,11 +100,11 @@ def run(ctx) -> Results:
     """Online learning (simplified delta rule): a neuron programmed for 0110 is shown 1010 until it fires for it."""
     p = ctx.p
     rng = np.random.default_rng(p.seed)
-    initial = np.array([[p.g_low], [p.g_high], [p.g_high], [p.g_low]])
+    start, train = bits(p.initial), bits(p.trained)
+    initial = np.array([[p.g_high if b == "1" else p.g_low] for b in start])
     weights, prog = program_array(ctx, initial, rng, "init")
     syn = [row[0] for row in weights]
     read = _Grounded(p.amplitude, p.width, p.interval, p.n_pulses, p.C_m)
-    train = PAPER["trained"].value
     g_mid = (ctx.synapse.g_min + ctx.synapse.g_max) / 2
     history = {"conductance": [[s.conductance(s.w0) for s in syn]], "output": [], "pulses": [], "polarity": []}
     on_target = 0
@@ -117,21 +123,20 @@ def run(ctx) -> Results:
                                     tag=f"u{step:03d}_")
         history["conductance"].append([s.conductance(s.w0) for s in syn])
     final = pattern_of(history["conductance"][-1], g_mid)
-    patterns = two_hot()
+    patterns = n_hot(train.count("1"))
     counts, runs = present(ctx, [[s] for s in syn], patterns, read, "test")
     row = dict(zip(patterns, counts[0], strict=True))
     g = np.array(history["conductance"])
     learned = on_target >= p.settle
     checks = [
-        Check("initial weights 0110", PAPER["initial"].value, pattern_of(g[0], g_mid), "programmed",
-              pattern_of(g[0], g_mid) == PAPER["initial"].value),
-        Check("the neuron learns to fire for 1010", f">= {p.target} spikes", history["output"][-1],
+        Check(f"initial weights {start}", start, pattern_of(g[0], g_mid), "programmed",
+              pattern_of(g[0], g_mid) == start),
+        Check(f"the neuron learns to fire for {train}", f">= {p.target} spikes", history["output"][-1],
               f"on target for {p.settle} presentations within {p.max_steps}", learned),
-        Check("final weights 1010", PAPER["trained"].value, final, "conductances above/below (g_min + g_max)/2",
-              final == PAPER["trained"].value),
-        Check("trained neuron fires most for 1010 among two-hot patterns", "1010 first", row,
-              "more spikes than for any other two-hot pattern",
-              bool(row["1010"] > max(v for q, v in row.items() if q != "1010"))),
+        Check(f"final weights {train}", train, final, "conductances above/below (g_min + g_max)/2", final == train),
+        Check(f"trained neuron fires most for {train} among patterns with as many ones", f"{train} first", row,
+              "more spikes than for any other such pattern",
+              bool(row[train] > max((v for q, v in row.items() if q != train), default=-1))),
     ]
     res = {"conductance": g.tolist(), "steps": list(range(len(g))), "final_pattern": final,
            "output": history["output"], "pulses": history["pulses"], "polarity": history["polarity"],
@@ -140,7 +145,7 @@ def run(ctx) -> Results:
                    "RESET where it has a 0; stop after `settle` presentations with y >= target",
            "conductance_definition": "simulated state of each synapse after each update (w0 + dw at the end of "
                                      "its programming transient)"}
-    notes = [f"{len(history['output'])} presentations of 1010, {sum(history['pulses'])} programming pulses per "
+    notes = [f"{len(history['output'])} presentations of {train}, {sum(history['pulses'])} programming pulses per "
              f"synapse in all; output {history['output']}."]
     return Results(res, checks, notes, data={"g": g, "row": row, "runs": runs, "patterns": patterns})
 
@@ -153,16 +158,18 @@ def plot(r: Results):
         ax.plot(res["steps"], d["g"][:, i] * 1e6, "o-", ms=3, label=f"S{i + 1}")
     ax.set_xlabel("update step (presentations of 1010)")
     ax.set_ylabel("conductance (µS)")
-    legend_outside(ax, ncol=4, title=f"Fig. 5i: {r.paper['initial'].value} -> {res['final_pattern']}")
+    legend_outside(ax, ncol=4, title=f"Fig. 5i: {bits(p.initial)} -> {res['final_pattern']} (trained on "
+                   f"{bits(p.trained)})")
     ax = axes[0, 1]
     ax.plot(range(len(res["output"])), res["output"], "s-", color="k", ms=3, label="output y (spikes)")
     ax.axhline(p.target, color="tab:green", ls="--", label=f"target (at least {p.target})")
     ax.set_xlabel("presentation")
     ax.set_ylabel(f"spikes in {p.n_pulses} pulses")
-    legend_outside(ax, ncol=2, title="output for 1010 during learning")
+    legend_outside(ax, ncol=2, title=f"output for {bits(p.trained)} during learning")
     ax = axes[0, 2]
     pats = d["patterns"]
-    ax.bar(range(len(pats)), [d["row"][q] for q in pats], color=["tab:red" if q == "1010" else "0.6" for q in pats])
+    ax.bar(range(len(pats)), [d["row"][q] for q in pats],
+           color=["tab:red" if q == bits(p.trained) else "0.6" for q in pats])
     ax.set_xticks(range(len(pats)), pats)
     ax.set_xlabel("input pattern (S1..S4)")
     ax.set_ylabel("spike count")
