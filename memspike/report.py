@@ -132,6 +132,16 @@ def document(docs, failures, quick: bool, runtime: float) -> list[tuple]:
               "pulses with verify reads. Reference values are the paper's unless their source says "
               "otherwise (a memspike criterion)."),
     ]
+    failing = [f"{d['experiment']}: {c['name']} (paper {fmt(c['paper'])}, simulated {fmt(c['simulated'])}; "
+               f"{c['tolerance']})" for d in docs for c in d["checks"] if not c["pass"]]
+    if failing:
+        blocks.append(("p", "**Checks that fail** (each experiment's notes below say why; the runs that show it "
+                            "are in its JSON):"))
+        blocks.append(("ul", failing))
+    if quick:
+        blocks.append(("p", "The quick variant does not measure the margins of Figs. 3-4 (how far the device "
+                            "threshold and the synapses can move before each check fails): run `memspike "
+                            "reproduce` without `--quick` for them."))
     rows = [[d["experiment"], d["figure"], c["name"], fmt(c["paper"]), fmt(c["simulated"]), c["tolerance"],
              _verdict(c)] for d in docs for c in d["checks"]]
     rows += [[name, REGISTRY[name].figure, "simulation", "", msg, "", "FAIL"] for name, msg in failures.items()]

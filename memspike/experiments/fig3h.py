@@ -75,6 +75,14 @@ def run(ctx) -> Results:
              *[f"fit ({name}): {w}" for name, f, d in (("both", fit_b, fit_b_doc), ("single", fit_s, fit_s_doc))
                for w in fit_warnings(f, d)]]
     k = len(ints) // 2
+    nb = np.array([runs[2 * k + 1][0].count for k in range(len(ints))])
+    if np.ptp(nb) == 0:
+        notes.append(f"With both inputs the count is {int(nb[0])} at every interval: the rate falls only through "
+                     "the stimulus duration it is divided by (no leak between pulses shows at these intervals), so "
+                     "the fit's tau describes 1/(width + interval), not a membrane time.")
+    if not single.any():
+        notes.append("One 0.8 V input alone never fires (it cannot lift the node past threshold through its "
+                     "synapse), so 'both > single' compares with zero; see the reason of R_1.")
     return Results(res, checks, notes, data={"fits": (fit_s, fit_b), "example": (ints[k], runs[2 * k + 1])})
 
 

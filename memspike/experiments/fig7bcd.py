@@ -183,8 +183,9 @@ def run(ctx) -> Results:
     notes = [
         (f"coincidence window: S2 offsets {fmt(res['coincidence_window']['fires_from'])} to "
          f"{fmt(res['coincidence_window']['fires_to'])} s from an S1 pulse fire the neuron ({width * 1e6:.3g} µs "
-         f"of each {period * 1e6:.3g} µs period, {width / period:.1%}); randomly timed S2 pulses fire it more "
-         "often than that, since a recent S2 pulse leaves charge on C_m (tau = C_m/(g_1 + g_2))")
+         f"of each {period * 1e6:.3g} µs period, {width / period:.1%})"
+         + ("; randomly timed S2 pulses fired it more often than that here, since a recent S2 pulse leaves charge "
+            "on C_m (tau = C_m/(g_1 + g_2))" if mean is not None and mean > width / period else ""))
         if fired.size else "coincidence window: no offset fires the neuron",
         f"random S2 over {len(seeds)} seeds {seeds}: {per_seed} spikes, mean "
         f"{'n/a' if mean is None else f'{mean:.1%}'} of the synchronous count; "

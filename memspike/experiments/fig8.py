@@ -149,15 +149,18 @@ def run(ctx) -> Results:
     with_m, without = maps[f"paper/{chosen}"]
     d = main["distance_vs_duration"]["distance"]
     ended = [f for f in main["faded_100ms_after_m"] if f is not None]
+    wd = main["distance"]["without_m"]
+    tag = " (paper's Eq. 2-3)"
     checks = [
-        Check("weak, local response without m", f"<= {LOCAL} neurons", main["distance"]["without_m"],
-              f"activity above theta reaches at most {LOCAL} neurons", 0 <= main["distance"]["without_m"] <= LOCAL),
-        Check("activity travels with m", f">= {TRAVEL} neurons", main["distance"]["with_m"],
+        Check("weak, local response without m" + tag, f"<= {LOCAL} neurons", wd,
+              f"activity above theta reaches at most {LOCAL} neurons", 0 <= wd <= LOCAL),
+        Check("activity travels with m" + tag, f">= {TRAVEL} neurons", main["distance"]["with_m"],
               f">= {TRAVEL} neurons by the end of m", main["distance"]["with_m"] >= TRAVEL),
-        Check("distance grows with m's duration", "rises", {"duration_s": durations.tolist(), "distance": d},
-              "strictly increasing", bool(np.all(np.diff(d) > 0))),
-        Check("activity fades when m ends", "fades", ended, "no neuron above theta 100 ms after m ends "
-              "(every duration that ends inside the run)", bool(ended) and all(ended)),
+        Check("distance grows with m's duration" + tag, "rises",
+              {"duration_s": durations.tolist(), "distance": d}, "strictly increasing", bool(np.all(np.diff(d) > 0))),
+        Check("activity fades when m ends" + tag, "fades", ended,
+              "no neuron above theta 100 ms after m ends (every duration that ends inside the run)",
+              bool(ended) and all(ended)),
     ]
     res = {"activity": np.round(with_m, 4).tolist(), "activity_without_m": np.round(without, 4).tolist(),
            "distance": main["distance"], "distance_vs_duration": main["distance_vs_duration"],

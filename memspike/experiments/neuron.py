@@ -164,9 +164,9 @@ def plot(r: Results):
     title = (f"LIF neuron: {p.amplitude:g} V, R_L = {p.R_L / 1e3:g} kΩ, C_m = {p.C_m * 1e12:g} pF: "
              f"{sp.count} spikes")
     if res["energy_per_spike"] is not None:
-        title += f", {res['energy_per_spike'] * 1e12:.3g} pJ each"
+        title += f", {res['energy_per_spike'] * 1e12:.3g} pJ in the device per spike"
     if res["refractory_time"] is not None:
-        title += f", refractory {res['refractory_time'] * 1e9:.0f} ns"
+        title += f", refractory (shortest interval) {res['refractory_time'] * 1e9:.0f} ns"
     if T is None:
         fig, ax = figure(1, 1, w=7, h=3.4)
         trace_panel(ax[0, 0], wf.time, wf["v(in)"], wf["v(mem)"], wf["i(vsense)"], sp.times, title)

@@ -62,7 +62,7 @@ def plot(r: Results):
         val, lim = res[key], r.paper[key].value
         ax.axvline((edge + val) * 1e9, color="tab:blue", lw=1, label=f"{key} = {val * 1e9:.1f} ns")
         ax.axvline((edge + lim) * 1e9, **PAPER_LINE, label=f"paper bound: edge + {lim * 1e9:g} ns")
-        legend_outside(ax, title=f"{'ON' if key == 't_on' else 'OFF'} switching (grey: input)")
+        legend_outside(ax, ncol=1, title=f"{'ON' if key == 't_on' else 'OFF'} switching (grey: input)")
     return fig
 
 

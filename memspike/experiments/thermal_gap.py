@@ -290,7 +290,11 @@ def plot(r: Results):
     ax_d.plot(gaps, t_sw, "s-", color="tab:orange", label="on-time until switched on")
     never = [g for g, x in zip(gaps, res["device_on_time_to_switch"], strict=True) if x is None]
     if never:
-        ax_d.plot(never, [0] * len(never), "x", color="tab:orange", ms=8, label="never switched on")
+        # drawn at the train's whole on-time (above it: the train ended first), not at 0, which would read as
+        # instant switching
+        top = p.dev_width * p.dev_n_pulses * 1e9
+        ax_d.plot(never, [top * 1.04] * len(never), "x", color="tab:orange", ms=8,
+                  label="never switched on (top)")
     ax_d.axhline(res["device_on_time_to_switch_continuous"] * 1e9, color="0.5", lw=3, alpha=0.4,
                  label="continuous pulse")
     ax_d.axhline(p.dev_width * p.dev_n_pulses * 1e9, color="0.3", ls=":", lw=1, label="on-time of the train")
