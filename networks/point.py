@@ -4,7 +4,7 @@ The model (one membrane voltage ``v``, volts; inputs ``u_k(t)``, the voltages ap
 
     dv/dt = -v / tau_m + sum_k gain_k u_k(t)                 (while not refractory)
     |v| >= v_th  ->  a spike; v held at sign(v) v_reset for t_ref
-    a spike does not end while the drive D(t) = tau_m sum_k gain_k u_k(t) is >= v_latch
+    a spike does not end while the drive D(t) = tau_m sum_k gain_k u_k(t), in the spike's polarity, is >= v_latch
 
 What each value stands for in the circuit of Fig. 2d / 3a (``C_m dv/dt = sum_k (u_k - v)/R_k - i_dev``):
 
@@ -650,8 +650,9 @@ def _lif_drive(drive, dt, tau, v_th, v_reset, t_ref, v_latch, v_out):  # pragma:
     """Steps of ``dt``, the drive D (V) held over each step, integrated exactly; returns the spike times.
 
     A spike starts where |v| crosses v_th (linear interpolation within the step) and ends t_ref later,
-    or, while D >= v_latch, not before the step in which D falls below v_latch; v is then sign(v) v_reset
-    and integration resumes for the rest of that step."""
+    or, while the drive in the spike's polarity is >= v_latch (sign(v) D >= v_latch: the device is
+    symmetric), not before the step in which it falls below; v is then sign(v) v_reset and integration
+    resumes for the rest of that step."""
     n = drive.size
     spikes = np.empty(n, np.float64)
     ns = 0
@@ -665,7 +666,7 @@ def _lif_drive(drive, dt, tau, v_th, v_reset, t_ref, v_latch, v_out):  # pragma:
         h = dt
         t0 = t
         if in_spike:
-            if d >= v_latch:
+            if s * d >= v_latch:
                 end = max(end, t + dt)
             if end >= t + dt:
                 v = s * v_reset

@@ -280,3 +280,12 @@ def test_extract_writes_a_neuron_file(capsys, tmp_path):
     assert n.provenance["circuit"]["C_m"] == 40e-12 and n.provenance["device_model"] == "nbox_et"
     assert n.provenance["memspike_version"] and n.provenance["date"] and "device" in n.provenance
     assert n.gains[0] == pytest.approx(1 / (3.6e3 * 40e-12), rel=0.02) and f"wrote {out}" in text
+
+
+
+def test_latch_is_symmetric():
+    """The device is symmetric: a drive past -v_latch holds a (negative) spike as one past +v_latch does."""
+    n = neuron()
+    for sign in (1.0, -1.0):
+        spikes, v = simulate_drive(n, np.full(4000, sign * 1.2 * n.v_latch), 1e-9)
+        assert spikes.size == 1 and np.sign(v[-1]) == sign, sign
