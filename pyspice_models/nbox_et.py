@@ -42,8 +42,8 @@ In the Arrhenius factor ``T`` is floored smoothly at ``T0/2``
 overflow; physical temperatures never come near it. No hard ``?:`` switch
 anywhere: ngspice, VACASK and numpy see the same smooth equations.
 
-Calibration (one set for every figure; see NBOX_ET.md and
-benchmarks/calibrate_et.py): ``d``, ``eps_r``, ``T0`` are taken from the paper
+Calibration (one set for every figure; see NBOX_ET.md; the experiments of
+memspike/experiments carry the circuit values): ``d``, ``eps_r``, ``T0`` are taken from the paper
 and the literature; ``Ea``, ``R_th``, ``C_th`` are literature-sized; ``G0``
 is fitted to ``Vth`` = 0.77 V (inside the paper's 0.80 +/- 0.05 V and below the 0.8 V inputs
 of Fig. 3g-h, which must pass it) and ``R_s`` to ``Vhold`` = 0.60 V.
