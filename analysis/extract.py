@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .fits import jacobian_errors
 from .iv import on_state
 from .spikes import detect_spikes
 
@@ -300,13 +301,8 @@ def _hi(base, k):
 def _device_fit(model, base, fit, sol, meas, sig, sd, pred, keys, method) -> DeviceFit:
     J = sol.jac                                      # d(residual)/d(ln p): weighted
     warnings = []
-    dof = max(1, J.shape[0] - J.shape[1])
-    chi2 = float(sol.fun @ sol.fun)
-    try:
-        cov = np.linalg.inv(J.T @ J) * max(1.0, chi2 / dof)
-        se = np.sqrt(np.diag(cov))
-    except np.linalg.LinAlgError:
-        se = np.full(len(fit), math.nan)
+    se, chi2, dof = jacobian_errors(J, sol.fun, weighted=True)
+    if not np.all(np.isfinite(se)):
         warnings.append("singular Jacobian: the data do not determine every fitted parameter (no standard errors)")
     # cycle-to-cycle spread of the parameters: the targets' cycle spreads through the unweighted Jacobian
     Ju = J * np.array([sig[k] for k in keys])[:, None]
@@ -366,13 +362,7 @@ def fit_iv_ts(stats: dict, branches: list[Branch], base, v_read: float) -> Devic
     if i_on <= 0:
         raise ExtractError("the on current at the peak is no larger than the off-state law predicts: r_on undetermined")
     r_on = v_pk / i_on
-    J = sol.jac
-    dof = max(1, ov.size - 2)
-    try:
-        cov = np.linalg.inv(J.T @ J) * float(sol.fun @ sol.fun) / dof
-        se = np.sqrt(np.diag(cov))
-    except np.linalg.LinAlgError:
-        se = np.array([math.nan, math.nan])
+    se, _, _ = jacobian_errors(sol.jac, sol.fun)
     vals = {"v_th": P["v_th"]["mean"], "v_hold": P["v_hold"]["mean"], "r_on": r_on, "r_off": r_off, "v_nl": v_nl}
     dev = base.replace(**vals)
     stderr = {"v_th": P["v_th"]["sem"], "v_hold": P["v_hold"]["sem"],

@@ -66,6 +66,24 @@ class FitResult:
         return out
 
 
+def jacobian_errors(J, residuals, *, weighted: bool = False) -> tuple[np.ndarray, float, int]:
+    """Standard errors of a least-squares solution from its Jacobian ``J`` (rows: residuals, columns:
+    parameters): ``sqrt(diag((J'J)^-1) s2)``. ``s2`` is the residual variance ``chi2/dof``; for residuals
+    already weighted by their uncertainties (``weighted``) it is ``max(1, chi2/dof)``: errors are only
+    inflated by a misfit. Returns (errors, chi2, dof); errors are NaN where ``J'J`` is singular (the data
+    do not determine the parameters)."""
+    J = np.asarray(J, float)
+    r = np.asarray(residuals, float)
+    dof = max(1, J.shape[0] - J.shape[1])
+    chi2 = float(r @ r)
+    s2 = max(1.0, chi2 / dof) if weighted else chi2 / dof
+    try:
+        cov = np.linalg.inv(J.T @ J) * s2
+    except np.linalg.LinAlgError:
+        return np.full(J.shape[1], np.nan), chi2, dof
+    return np.sqrt(np.clip(np.diag(cov), 0, None)), chi2, dof
+
+
 def r_squared(y, yhat) -> float:
     """Coefficient of determination 1 - SS_res / SS_tot."""
     y = np.asarray(y, float)

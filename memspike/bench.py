@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from analysis.fits import jacobian_errors
 from analysis.instruments import DataFileError, Measurement, read_measured
 from pyspice_models import NEURON_DEVICES, device_name
 from pyspice_models.params import ParameterError, Params
@@ -499,14 +500,9 @@ def fit_neuron(measured, out, *, sets=None, device=None, fit=None, engine: str =
                         max_nfev=max_evals)
     r = sol.fun
     J = jac(sol.x)
-    dof = max(1, len(names) - len(fit))
-    chi2 = float(r @ r)
+    se, chi2, dof = jacobian_errors(J, r, weighted=True)
     warnings = []
-    try:
-        cov = np.linalg.inv(J.T @ J) * max(1.0, chi2 / dof)
-        se = np.sqrt(np.diag(cov))
-    except np.linalg.LinAlgError:
-        se = np.full(len(fit), np.nan)
+    if not np.all(np.isfinite(se)):
         warnings.append("singular Jacobian: the transient does not determine every fitted parameter")
     if not sol.success:
         warnings.append(f"the fit stopped before converging: {sol.message}")

@@ -24,25 +24,34 @@ def apply_umask(path, directory: bool = False) -> None:
             os.chmod(sub, (0o777 if sub.is_dir() else 0o666) & ~mask)
 
 
-def write_text_atomic(path, text: str) -> None:
+def write_atomic(path, write, *, binary: bool = False, suffix: str = "") -> Path:
+    """Write ``path`` through ``write(file)`` into a temporary file beside it, then rename: the file is
+    complete or absent, and gets the mode the umask gives (not mkstemp's 0600)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
     try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb" if binary else "w") as f:
+            write(f)
         apply_umask(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return path
 
 
-def write_json_atomic(path, obj) -> None:
-    write_text_atomic(path, json.dumps(obj, indent=2, sort_keys=False, default=_default) + "\n")
+def write_text_atomic(path, text: str) -> None:
+    write_atomic(path, lambda f: f.write(text))
 
 
-def _default(o):
+def write_json_atomic(path, obj, *, allow_nan: bool = True) -> None:
+    write_text_atomic(path, json.dumps(obj, indent=2, sort_keys=False, default=json_default, allow_nan=allow_nan)
+                      + "\n")
+
+
+def json_default(o):
+    """numpy arrays and scalars as their JSON values."""
     import numpy as np
 
     if isinstance(o, np.ndarray):

@@ -75,8 +75,6 @@ import datetime
 import json
 import logging
 import math
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,6 +84,7 @@ import numpy as np
 from scipy.optimize import least_squares
 from scipy.signal import lfilter
 
+from analysis.fits import jacobian_errors
 from analysis.spikes import detect_spikes
 from circuits.builders import dendrite, lif_neuron
 from circuits.netlist import Netlist
@@ -183,21 +182,10 @@ class PointNeuron:
 
     def save(self, path) -> Path:
         """Write the neuron as JSON (atomically: the file is complete or absent)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w") as f:
-                json.dump(self.as_json(), f, indent=2, default=_json_default, allow_nan=False)
-                f.write("\n")
-            mask = os.umask(0o022)
-            os.umask(mask)
-            os.chmod(tmp, 0o666 & ~mask)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        from memspike.io import write_json_atomic
+
+        write_json_atomic(path, self.as_json(), allow_nan=False)
+        return Path(path)
 
     @classmethod
     def from_json(cls, doc, source: str = "neuron") -> PointNeuron:
@@ -275,18 +263,6 @@ def _finite(o):
 
 def _reject_constant(name):
     raise ValueError(f"{name} is not a number a neuron can have")
-
-
-def _json_default(o):
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    if isinstance(o, np.integer):
-        return int(o)
-    if isinstance(o, np.floating):
-        return float(o)
-    if isinstance(o, np.bool_):
-        return bool(o)
-    raise TypeError(f"not JSON serialisable: {type(o)}")
 
 
 def pulse_increment(neuron: PointNeuron, amplitude: float, width: float, synapse: int = 0) -> float:
@@ -599,11 +575,7 @@ def _fit_sub(c: NeuronCircuit, wf) -> tuple[float, np.ndarray, dict]:
 
 def _std_errors(sol) -> np.ndarray:
     """Standard errors of a least-squares solution from its Jacobian (residual variance times (J'J)^-1)."""
-    J = sol.jac
-    dof = max(J.shape[0] - J.shape[1], 1)
-    s2 = float(np.sum(sol.fun ** 2)) / dof
-    cov = np.linalg.pinv(J.T @ J) * s2
-    return np.sqrt(np.clip(np.diag(cov), 0, None))
+    return jacobian_errors(sol.jac, sol.fun)[0]
 
 
 def _level_stats(wf, run: ExtractionRun, thr: float) -> dict:

@@ -31,7 +31,6 @@ import logging
 import math
 import os
 import sys
-import tempfile
 import time
 import zipfile
 from collections.abc import Callable
@@ -265,21 +264,14 @@ def read_checkpoint(path: Path, fingerprint: dict | None):
 
 
 def save_npz_atomic(path: Path, arrays: dict) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".npz", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        mask = os.umask(0o022)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from memspike.io import write_atomic
+
+    def savez(f):
+        np.savez(f, **arrays)
+        f.flush()
+        os.fsync(f.fileno())
+
+    write_atomic(path, savez, binary=True, suffix=".npz")
 
 
 def progress_bar(enabled: bool):

@@ -187,3 +187,25 @@ def test_surface_fit_warns_when_the_rise_falls_between_grid_points():
     rate = np.where((V1 + V2) / 2 > 0.82, 1.8e6, 0.0) + np.where((V1 + V2) / 2 > 0.78, 0.9e6, 0.0)
     fit = fit_surface(V1.ravel(), V2.ravel(), rate.ravel())
     assert any("narrower than the grid" in w for w in fit.warnings), fit.warnings
+
+
+def test_jacobian_errors_match_the_linear_regression_formula():
+    """For a straight line the standard errors are the textbook ones; a singular Jacobian gives NaN."""
+    from analysis.fits import jacobian_errors
+
+    rng = np.random.default_rng(3)
+    x = np.linspace(0, 1, 50)
+    y = 2 * x + 1 + 0.1 * rng.standard_normal(x.size)
+    J = np.column_stack([x, np.ones_like(x)])
+    coef, *_ = np.linalg.lstsq(J, y, rcond=None)
+    r = J @ coef - y
+    se, chi2, dof = jacobian_errors(J, r)
+    s2 = r @ r / (x.size - 2)
+    sxx = np.sum((x - x.mean()) ** 2)
+    assert dof == 48 and chi2 == pytest.approx(r @ r)
+    assert se[0] == pytest.approx(np.sqrt(s2 / sxx))
+    assert se[1] == pytest.approx(np.sqrt(s2 * (1 / 50 + x.mean() ** 2 / sxx)))
+    chi2_w = (r @ r) / 0.01                                       # residuals weighted by sigma = 0.1
+    se_w = jacobian_errors(J / 0.1, r / 0.1, weighted=True)[0]
+    assert se_w == pytest.approx(se / np.sqrt(s2) * 0.1 * np.sqrt(max(1.0, chi2_w / 48)))
+    assert np.all(np.isnan(jacobian_errors(np.column_stack([x, x]), r)[0]))
