@@ -9,7 +9,7 @@ from circuits.netlist import write
 from memspike.experiments import REGISTRY
 from memspike.experiments import variability as var
 from memspike.experiments.base import Context
-from memspike.io import _default
+from memspike.io import json_default as _default
 from pyspice_models.nbox import NbOxParams
 from pyspice_models.nbox_et import NbOxETParams
 from pyspice_models.params import ParameterError
