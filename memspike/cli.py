@@ -6,7 +6,7 @@ and compare take as --device FILE) and compare MEASURED. Flags go after the
 command's name: run, reproduce, export, fit and compare take --out (their output
 folder), and every command takes -v/--verbose and -q/--quiet. extract writes a
 point neuron (LIF) of the neuron circuit from ngspice runs (--out FILE); extract
---neuron FILE checks one after editing.
+--neuron FILE checks one after editing; run fig7gh --neuron FILE runs on it.
 """
 
 from __future__ import annotations
@@ -64,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--device", default=None, help="the NbOx neuron model: nbox_et (electro-thermal, default) or "
                    "nbox_ts (behavioural, faster; the figures' circuit values are calibrated on nbox_et), or a "
                    "device file (OUT/device.json of memspike fit): its model and values, recorded in the JSON")
+    r.add_argument("--neuron", default=None, metavar="FILE", help="a point-neuron file (memspike extract; edited "
+                   "or not) for an experiment that runs on a point neuron (fig7gh): used instead of extracting one "
+                   "from ngspice runs, recorded in the JSON")
     r.add_argument("--quick", action="store_true", help="the reduced variant used by reproduce --quick")
     r.add_argument("--scheduler", default=None, help="Dask distributed scheduler address")
     rp = sub.add_parser("reproduce", parents=[common], help="run every experiment and write report.md / .html")
@@ -215,7 +218,8 @@ def _dispatch(args) -> int:
         from .experiments import execute
 
         doc = execute(args.name, Path(args.out), engine=args.engine, sets=_parse_sets(args.set),
-                      quick=args.quick, scheduler=args.scheduler, progress=not args.quiet, device=args.device)
+                      quick=args.quick, scheduler=args.scheduler, progress=not args.quiet, device=args.device,
+                      neuron=args.neuron)
         if not args.quiet:
             print("\n".join(summary(doc, Path(args.out))))
         return 0

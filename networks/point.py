@@ -475,8 +475,8 @@ class Extraction:
             raise RuntimeError("no runs yet: call pending() and add() first")
         tau, gains, info = _fit_sub(self.circuit, self._sub_wf)
         lv = self._levels()
-        levels = [{"amplitude": r.amplitudes[0], "drive": tau * float(np.dot(gains, r.amplitudes)), **r.stats}
-                  for r in lv]
+        levels = [{"amplitude": r.amplitudes[0], "amplitudes": list(r.amplitudes), "width": r.t_off - r.t_on,
+                   "drive": tau * float(np.dot(gains, r.amplitudes)), **r.stats} for r in lv]
         firing = [d for d in levels if d["sustained"]]
         if len(firing) < 3:
             tried = ", ".join(f"{d['amplitude']:.3g}" for d in levels)
@@ -524,18 +524,59 @@ class Extraction:
         except ParameterError as e:
             raise ParameterError(f"extracted {e.name}", e.value, e.allowed) from None
         # the point neuron on the same levels: its spike counts against ngspice's
-        errs, mismatch = [], []
-        for d, r in zip(levels, lv, strict=True):
-            trains = [PulseTrain(amplitude=a, width=r.t_off - r.t_on, interval=0.0, n_pulses=1) for a in r.amplitudes]
-            n = int(simulate_trains(neuron, trains, t_stop=r.t_off).size)
-            d["count_point"] = n
-            if d["sustained"]:
-                errs.append(abs(n - d["count"]) / d["count"])
-            elif n >= REPEAT:
-                mismatch.append(d["drive"])
-        neuron.fit["count_max_rel_error"] = float(max(errs))
-        neuron.fit["count_mismatch_drives"] = mismatch
+        neuron.fit.update(level_agreement(neuron, levels))
         return neuron
+
+
+def level_agreement(neuron: PointNeuron, levels: list[dict]) -> dict:
+    """``neuron`` on the constant-drive levels of an extraction (``fit_errors.levels`` of a neuron file:
+    each level's input amplitudes, pulse width and ngspice's spike count): each level's ``count_point``
+    (set in place), the largest relative count error over the levels that keep firing in ngspice
+    (``count_max_rel_error``) and the drives where only the point neuron fires (``count_mismatch_drives``).
+    This is how an edited neuron file is checked against the ngspice runs it was extracted from."""
+    errs, mismatch = [], []
+    for d in levels:
+        amps = d.get("amplitudes") or [d["amplitude"]]
+        amps = amps * len(neuron.gains) if len(amps) == 1 else amps
+        width = float(d["width"])
+        trains = [PulseTrain(amplitude=a, width=width, interval=0.0, n_pulses=1) for a in amps]
+        n = int(simulate_trains(neuron, trains, t_stop=trains[0].delay + width).size)
+        d["count_point"] = n
+        if d["sustained"]:
+            errs.append(abs(n - d["count"]) / d["count"])
+        elif n >= REPEAT:
+            mismatch.append(d["drive"])
+    return {"count_max_rel_error": float(max(errs)) if errs else float("nan"), "count_mismatch_drives": mismatch}
+
+
+def recorded_levels(neuron: PointNeuron, source: str = "neuron") -> list[dict] | None:
+    """The extraction's levels a neuron file carries (``fit_errors.levels``), checked for what
+    :func:`level_agreement` reads; None when the file has none (written by hand).
+    :class:`ParameterError` (naming ``source``) when they are there but malformed."""
+    lv = neuron.fit.get("levels")
+    if lv is None:
+        return None
+
+    def bad(what: str):
+        return ParameterError("--neuron", source, f"a neuron file whose fit_errors.levels {what}")
+
+    if not isinstance(lv, list) or not lv:
+        raise bad("is a non-empty list")
+    for k, d in enumerate(lv):
+        if not isinstance(d, dict) or not {"width", "count", "sustained", "drive", "amplitude"} <= d.keys():
+            raise bad(f"[{k}] has width, count, sustained, drive and amplitude")
+        amps = d.get("amplitudes", [d["amplitude"]])
+        nums = [d["width"], d["drive"], *(amps if isinstance(amps, list) else [None])]
+        if not all(isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x) for x in nums):
+            raise bad(f"[{k}] has finite numbers for width, drive and amplitudes")
+        if not 0 < d["width"] <= 1e-3:
+            raise bad(f"[{k}].width is a pulse width in (0, 1 ms]")
+        if not (isinstance(d["count"], int) and not isinstance(d["count"], bool) and d["count"] >= 0
+                and isinstance(d["sustained"], bool)):
+            raise bad(f"[{k}] has a spike count >= 0 and sustained true or false")
+        if len(amps) not in (1, len(neuron.gains)):
+            raise bad(f"[{k}].amplitudes has one amplitude per synapse ({len(neuron.gains)})")
+    return lv
 
 
 def _uniform(wf, dt: float):

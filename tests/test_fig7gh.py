@@ -100,3 +100,59 @@ def test_brian2_benchmark_runs(capsys, tmp_path):
         assert abs(r["z"]) < 4, r                      # equal output rates, within counting noise
     assert out["speed_ratio"] > 1
     assert "speed ratio" in capsys.readouterr().out
+
+
+def test_run_takes_a_neuron_file_and_checks_it_against_its_levels(capsys, tmp_path):
+    """``memspike run fig7gh --neuron FILE``: the file's neuron runs (nothing extracted), the JSON records the
+    file, and the neuron is checked on the ngspice levels its extraction recorded: an edit that breaks the
+    agreement fails that check. A file without levels runs unchecked, and says so. Conflicts and malformed
+    files: one line, exit 2, nothing written."""
+    import hashlib
+    import json
+
+    from memspike.cli import main
+
+    path = tmp_path / "n.json"
+    assert main(["extract", "--quick", "-q", "--out", str(path)]) == 0
+    assert main(["run", "fig7gh", "--quick", "-q", "--neuron", str(path), "--out", str(tmp_path / "a")]) == 0
+    doc = json.loads((tmp_path / "a" / "fig7gh.json").read_text())
+    nf = doc["parameters"]["neuron_file"]
+    assert nf["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert nf["neuron"] == json.loads(path.read_text())["neuron"]
+    assert doc["results"]["neuron_source"].startswith("file") and doc["netlists"] == []      # nothing extracted
+    checks = {c["name"]: c for c in doc["checks"]}
+    assert checks["neuron file: spike counts on the ngspice levels"]["pass"]
+    assert doc["results"]["neuron"]["v_th"] == nf["neuron"]["v_th"]
+
+    edited = json.loads(path.read_text())
+    edited["neuron"]["v_th"] = 0.7                       # fires on drives where the circuit is silent or slower
+    (tmp_path / "e.json").write_text(json.dumps(edited))
+    assert main(["run", "fig7gh", "--quick", "-q", "--neuron", str(tmp_path / "e.json"),
+                 "--out", str(tmp_path / "b")]) == 0
+    doc = json.loads((tmp_path / "b" / "fig7gh.json").read_text())
+    checks = {c["name"]: c for c in doc["checks"]}
+    assert not checks["neuron file: spike counts on the ngspice levels"]["pass"]
+    assert doc["results"]["neuron"]["v_th"] == 0.7
+
+    bare = {**edited, "fit_errors": {}}
+    (tmp_path / "h.json").write_text(json.dumps(bare))
+    assert main(["run", "fig7gh", "--quick", "-q", "--neuron", str(tmp_path / "h.json"),
+                 "--out", str(tmp_path / "c")]) == 0
+    doc = json.loads((tmp_path / "c" / "fig7gh.json").read_text())
+    assert not any("levels" in c["name"] for c in doc["checks"]) and "no extraction levels" in doc["notes"][0]
+
+    broken = json.loads(path.read_text())
+    broken["fit_errors"]["levels"][0]["width"] = -1
+    (tmp_path / "b.json").write_text(json.dumps(broken))
+    capsys.readouterr()
+    for args, name in [(["fig2e", "--neuron", str(path)], "--neuron"),
+                       (["fig7gh", "--neuron", str(tmp_path / "b.json")], "--neuron"),
+                       (["fig7gh", "--neuron", str(tmp_path / "missing.json")], "--neuron"),
+                       (["fig7gh", "--neuron", str(path), "--set", "C_m=10p"], "C_m"),
+                       (["fig7gh", "--neuron", str(path), "--set", "device.T0=310K"], "device.T0"),
+                       (["fig7gh", "--neuron", str(path), "--device", "nbox_ts"], "--device")]:
+        out = tmp_path / "never"
+        assert main(["run", *args, "--out", str(out)]) == 2, args
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and f"parameter {name}=" in err, err
+        assert not out.exists()

@@ -14,6 +14,7 @@ folder), then runs, plots and writes ``DIR/NAME.json``, ``DIR/NAME.png`` and
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import tempfile
@@ -136,6 +137,8 @@ class Experiment:
     margins: tuple[Knob, ...] = ()   # values whose tolerance a full run measures
     devices: tuple[str, ...] = tuple(NEURON_DEVICES)   # NbOx models it runs with (the first is its default)
     synapse: bool = False            # has TaOx synapses (ctx.synapse; synapse.* keys)
+    point_neuron: tuple[str, ...] = ()   # runs on a point neuron it extracts from these circuit keys (and the
+                                         # device); non-empty: takes a neuron file instead (--neuron FILE)
 
     def quick_params(self) -> Params:
         return self.params().replace(**self.quick)
@@ -146,7 +149,8 @@ REGISTRY: dict[str, Experiment] = {}
 
 def experiment(*, name: str, figure: str, params: type[Params], run, plot, order: float,
                paper: dict[str, Ref] | None = None, keys=(), headline=None, engines=("ngspice",),
-               quick: dict | None = None, margins=(), devices=None, synapse: bool = False) -> Experiment:
+               quick: dict | None = None, margins=(), devices=None, synapse: bool = False,
+               point_neuron=()) -> Experiment:
     """Declare and register an experiment (call it once, at the end of the experiment's module)."""
     check_name(name, "experiment name")
     if name in REGISTRY:
@@ -162,7 +166,9 @@ def experiment(*, name: str, figure: str, params: type[Params], run, plot, order
     summary = (run.__doc__ or "").strip().splitlines()[0] if run.__doc__ else ""
     exp = Experiment(name, figure, params, run, plot, dict(paper or {}), tuple(keys),
                      tuple(headline if headline is not None else keys), tuple(engines), quick, order, summary,
-                     tuple(margins), devices, bool(synapse))
+                     tuple(margins), devices, bool(synapse), tuple(point_neuron))
+    if any(k not in params.names() for k in exp.point_neuron):
+        raise ValueError(f"{name}: point_neuron keys {exp.point_neuron} are not all parameters")
     REGISTRY[name] = exp
     return exp
 
@@ -173,11 +179,12 @@ class Context:
 
     def __init__(self, exp: Experiment, params: Params, device: Params, staging: Path,
                  engine: str = "ngspice", quick: bool = False, scheduler: str | None = None,
-                 progress: bool = False, synapse: TaOxParams | None = None):
+                 progress: bool = False, synapse: TaOxParams | None = None, neuron=None):
         self.exp = exp
         self.p = params
         self.device = device
         self.synapse = synapse if synapse is not None else TaOxParams()     # the TaOx synapse (crossbars)
+        self.neuron = neuron              # a point neuron from a file (--neuron), or None: extract one
         self.staging = staging
         self.engine = engine
         self.quick = quick
@@ -392,16 +399,30 @@ def check_out(out: Path, names: list[str]) -> Path:
 
 # --------------------------------------------------------------------------- execution
 def prepare(name: str, *, engine: str = "ngspice", sets: dict[str, str] | None = None, quick: bool = False,
-            scheduler: str | None = None, device: str | None = None) -> tuple[Experiment, Params, Params, TaOxParams]:
+            scheduler: str | None = None, device: str | None = None,
+            neuron: str | None = None) -> tuple[Experiment, Params, Params, TaOxParams]:
     """Validate an invocation fully (no side effects): the experiment, engine, device model and parameters.
 
     ``device``: a model name (``nbox_et``, ``nbox_ts``) or a device parameter file (``memspike fit``
-    writes them; :func:`memspike.bench.load_device_file`)."""
+    writes them; :func:`memspike.bench.load_device_file`). ``neuron``: a point-neuron file (``memspike
+    extract``) for an experiment that runs on a point neuron; it replaces the extraction, so the device and
+    the circuit keys the extraction reads are refused beside it (they would change nothing)."""
     from ..bench import resolve_device
 
     if name not in REGISTRY:
         raise ParameterError("experiment", name, "one of " + ", ".join(REGISTRY))
     exp = REGISTRY[name]
+    if neuron is not None:
+        takes = [n for n, e in REGISTRY.items() if e.point_neuron]
+        if not exp.point_neuron:
+            raise ParameterError("--neuron", str(neuron), f"unset for {name} (a point-neuron file is for "
+                                 f"{', '.join(takes)})")
+        clash = [k for k in (sets or {}) if k in exp.point_neuron or k.startswith("device.")]
+        if device is not None or clash:
+            what = "--device" if device is not None else clash[0]
+            raise ParameterError(what, str(getattr(device, "path", device)) if device is not None else sets[clash[0]],
+                                 f"unset with --neuron (the neuron file replaces the extraction that "
+                                 f"{', '.join(exp.point_neuron)} and the device feed)")
     model, _, dfile = resolve_device(device)
     if model is not None and model not in exp.devices:
         if dfile is not None:
@@ -419,18 +440,28 @@ def prepare(name: str, *, engine: str = "ngspice", sets: dict[str, str] | None =
 
 def execute(name: str, out: Path, *, engine: str = "ngspice", sets: dict[str, str] | None = None,
             quick: bool = False, scheduler: str | None = None, progress: bool = False,
-            device: str | None = None) -> dict:
+            device: str | None = None, neuron: str | None = None) -> dict:
     """Run experiment ``name`` and write its JSON, PNG and netlists under ``out``.
 
     With a device file (``device``), the JSON records it under ``parameters.device_file``: its path,
-    sha256, model and provenance."""
+    sha256, model and provenance; with a point-neuron file (``neuron``), under ``parameters.neuron_file``:
+    its path, sha256, values and provenance."""
     from ..bench import resolve_device
 
     dfile = resolve_device(device)[2]
     if dfile is not None:
         device = dfile                      # loaded once: what runs is what the JSON records
     exp, params, device, synapse = prepare(name, engine=engine, sets=sets, quick=quick, scheduler=scheduler,
-                                           device=device)
+                                           device=device, neuron=neuron)
+    point = nfile = None
+    if neuron is not None:
+        from networks.point import PointNeuron, recorded_levels
+
+        raw = _read_bytes(neuron)
+        point = PointNeuron.load(neuron)
+        recorded_levels(point, str(neuron))         # malformed levels: refused before anything is written
+        nfile = {"path": str(Path(neuron).resolve()), "sha256": hashlib.sha256(raw).hexdigest(),
+                 "neuron": point.values(), "provenance": point.provenance}
     out = check_out(out, [name])
     import matplotlib
 
@@ -441,7 +472,7 @@ def execute(name: str, out: Path, *, engine: str = "ngspice", sets: dict[str, st
     with tempfile.TemporaryDirectory(prefix=f".{name}.", dir=out) as tmp:
         staging = Path(tmp, name)
         staging.mkdir()
-        ctx = Context(exp, params, device, staging, engine, quick, scheduler, progress, synapse=synapse)
+        ctx = Context(exp, params, device, staging, engine, quick, scheduler, progress, synapse=synapse, neuron=point)
         res: Results = exp.run(ctx)
         res.params, res.paper = params, exp.paper
         if exp.margins and not quick:
@@ -472,6 +503,8 @@ def execute(name: str, out: Path, *, engine: str = "ngspice", sets: dict[str, st
         }
         if dfile is not None:
             doc["parameters"]["device_file"] = dfile.record()
+        if nfile is not None:
+            doc["parameters"]["neuron_file"] = nfile
         save_figure_atomic(fig, out / f"{name}.png")
         plt.close(fig)
         apply_umask(staging, directory=True)
@@ -480,6 +513,14 @@ def execute(name: str, out: Path, *, engine: str = "ngspice", sets: dict[str, st
     log.info("%s: %d/%d checks passed in %.1f s; wrote %s", name, sum(c.passed for c in res.checks),
              len(res.checks), runtime, out / f"{name}.json")
     return doc
+
+
+def _read_bytes(path) -> bytes:
+    """A file's bytes (for its sha256), or the one-line error :meth:`PointNeuron.load` gives."""
+    try:
+        return Path(path).read_bytes()
+    except OSError as e:
+        raise ParameterError("--neuron", str(path), f"a readable file ({e.strerror or e})") from None
 
 
 # --------------------------------------------------------------------------- check helpers
