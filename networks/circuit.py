@@ -18,15 +18,19 @@ through branches from driven nodes::
   It carries ``G(t) (V_s(t) - v)`` with ``1/G = sum R + 1/(g_on v_gate + g_off)``.
 * Current sources between ``mem`` and a driven node inject their current.
 * Capacitors run from ``mem`` to ground (their sum is ``C_m``).
+* *Synapse devices*: instances of one other compact model (the TaOx synapse of a crossbar column),
+  each from a driven node to ``mem``, with their own states (Fig. 7a's 2 x 1 array).
 
 That is every circuit of ``neuron``, ``dendrite``, Figs. 2e-f, Supp. Fig. 7, Figs. 3-4 (each
-input's source through its synaptic resistor, Fig. 3l's gate in series). Anything else (a second
-device, a capacitor elsewhere, a resistor between two driven nodes, ``.ic``) is refused by
+input's source through its synaptic resistor, Fig. 3l's gate in series) and of ``fig7bcd`` (two TaOx
+synapses on one neuron). Anything else (a second neuron, synapse devices of two models, a device
+between two internal nodes, a capacitor elsewhere, a resistor between two driven nodes, ``.ic``) is refused by
 :func:`extract` with a :class:`UnsupportedCircuit` that names the element.
 
 The saved vectors a run returns (:meth:`Star.vectors`) use ngspice's names: ``v(node)`` of every
 node, ``i(vsource)`` of every voltage source (current into its ``+`` terminal, through it), and
-``v(x.state)`` of the device's states (``v(xn1.t)``, the electro-thermal core temperature).
+``v(x.state)`` of the devices' states (``v(xn1.t)``, the electro-thermal core temperature; ``v(xs1_1.dw)``,
+a TaOx synapse's drift).
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from circuits.netlist import Capacitor, GatedConductance, Instance, ISource, Netlist, Resistor, VSource
-from pyspice_models import MODELS
+from pyspice_models import MODELS, NEURON_DEVICES
 from pyspice_models.equations import CompactModel
 
 GROUND = "0"
@@ -64,6 +68,16 @@ class Branch:
 
 
 @dataclass(frozen=True)
+class SynapseDevice:
+    """A device of the synapse model between a driven node and the membrane node."""
+
+    name: str                                    # instance name (lower case)
+    start: str                                   # the driven node
+    sign: float                                  # +1: its p terminal is at ``start``, -1: at mem
+    params: dict                                 # every parameter, by field name
+
+
+@dataclass(frozen=True)
 class Star:
     """A star circuit (see the module docstring), everything a run needs, in SI units."""
 
@@ -82,6 +96,13 @@ class Star:
     tstop: float
     tmax: float
     saves: tuple[str, ...]
+    synapse_model: CompactModel | None = None
+    synapses: tuple[SynapseDevice, ...] = ()
+
+    @property
+    def key(self) -> tuple:
+        """What the compiled kernel depends on: the neuron's model, the synapse model and their number."""
+        return (self.model.name, self.synapse_model.name if self.synapses else None, len(self.synapses))
 
     def breakpoints(self) -> np.ndarray:
         """Every time at which a source's slope changes, within (0, tstop], and tstop."""
@@ -90,9 +111,11 @@ class Star:
         return t[(t > 0) & (t <= self.tstop)]
 
     # ------------------------------------------------------------------ results
-    def vectors(self, t: np.ndarray, y: np.ndarray, current: np.ndarray) -> dict[str, np.ndarray]:
-        """The saved vectors of a run: ``y[:, 0]`` the membrane voltage, ``y[:, 1 + j]`` state ``j``,
-        ``current`` the device current (p to n), all at times ``t``."""
+    def vectors(self, t: np.ndarray, y: np.ndarray, current: np.ndarray,
+                syn_current: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """The saved vectors of a run: ``y[:, 0]`` the membrane voltage, ``y[:, 1 + j]`` the neuron's state
+        ``j`` (then each synapse device's states), ``current`` the neuron's current (p to n) and
+        ``syn_current[:, s]`` synapse device ``s``'s current into the membrane, all at times ``t``."""
         v = y[:, 0]
         cache: dict[str, np.ndarray] = {}
 
@@ -126,23 +149,36 @@ class Star:
                     total = total - branch_current(br)
             if self.device_node == node:
                 total = total + self.sign * current
+            for s, sd in enumerate(self.synapses):
+                if sd.start == node:
+                    total = total - syn_current[:, s]
             for _, other, sign, pts in self.injections:
                 if other == node:
                     total = total - sign * _pwl(pts, t)
             return total
 
         out = {}
-        states = [s.name.lower() for s in self.model.states]
+        columns = self.state_columns()
         for name in self.saves:
             kind, arg = _VEC.match(name).groups()
             if kind == "v" and "." in arg:
-                out[name] = y[:, 1 + states.index(arg.split(".", 1)[1])].copy()
+                out[name] = y[:, columns[arg]].copy()
             elif kind == "v":
                 out[name] = np.array(volts(arg), dtype=float, copy=True)
             else:
                 p, n = self.sources[arg]
                 out[name] = into(p) if n == GROUND else -into(n)
         return out
+
+    def state_columns(self) -> dict[str, int]:
+        """``instance.state`` (lower case) -> its column in ``y``: the neuron's states, then each synapse's."""
+        cols = {f"{self.device}.{s.name.lower()}": 1 + j for j, s in enumerate(self.model.states)}
+        base = 1 + len(self.model.states)
+        for k, sd in enumerate(self.synapses):
+            nb = len(self.synapse_model.states)
+            cols.update({f"{sd.name}.{s.name.lower()}": base + k * nb + j
+                         for j, s in enumerate(self.synapse_model.states)})
+        return cols
 
     def _conductances(self, br: Branch, volts, t) -> list:
         g = [np.full_like(t, 1.0 / r) if r > 0 else np.full_like(t, np.inf) for r in br.ohms]
@@ -167,6 +203,16 @@ def _pwl(pts: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 def _points(src) -> np.ndarray:
     return np.array(src.pwl, dtype=float) if src.pwl is not None else np.array([[0.0, src.dc]])
+
+
+def _instance_params(inst: Instance, model: CompactModel, refuse) -> dict[str, float]:
+    names = {k.lower(): k for k in model.params.names()}
+    params = _defaults(model)
+    for k, v in inst.params:
+        if k.lower() not in names:
+            refuse(f"instance {inst.name}: {k!r} is not a parameter of {model.name}")
+        params[names[k.lower()]] = float(v)
+    return params
 
 
 def extract(net: Netlist) -> Star:
@@ -200,27 +246,38 @@ def extract(net: Netlist) -> Star:
         sources[e.name.lower()] = (p, n)
         used.add(e.name)
     known = set(driven) | {GROUND}
-    # ---- the device
+    # ---- the devices: one neuron, and synapse devices of one other model from driven nodes to mem
     insts = [e for e in elements if isinstance(e, Instance)]
-    if len(insts) != 1:
-        refuse(f"{len(insts)} device instances ({', '.join(e.name for e in insts) or 'none'}): exactly one "
-               "(the neuron) is supported")
-    inst = insts[0]
-    model = MODELS.get(inst.model)
-    if model is None:
-        refuse(f"instance {inst.name}: unknown model {inst.model!r} (have {', '.join(MODELS)})")
+    for e in insts:
+        if e.model not in MODELS:
+            refuse(f"instance {e.name}: unknown model {e.model!r} (have {', '.join(MODELS)})")
+    neurons = [e for e in insts if e.model in NEURON_DEVICES]
+    if len(neurons) != 1:
+        refuse(f"{len(neurons)} neuron device instances ({', '.join(e.name for e in neurons) or 'none'}): exactly "
+               f"one ({', '.join(NEURON_DEVICES)}) is supported")
+    inst = neurons[0]
+    model = MODELS[inst.model]
     p, n = (x.lower() for x in inst.nodes)
     if (p in known) == (n in known):
         refuse(f"instance {inst.name} ({p}, {n}): one terminal must be the membrane node and the other a driven "
                "node (ground or a voltage source)")
     mem, sign, dev_node = (p, 1.0, n) if n in known else (n, -1.0, p)
     used.add(inst.name)
-    names = {k.lower(): k for k in model.params.names()}
-    params = _defaults(model)
-    for k, v in inst.params:
-        if k.lower() not in names:
-            refuse(f"instance {inst.name}: {k!r} is not a parameter of {model.name}")
-        params[names[k.lower()]] = float(v)
+    params = _instance_params(inst, model, refuse)
+    syn_insts = [e for e in insts if e is not inst]
+    syn_model = MODELS[syn_insts[0].model] if syn_insts else None
+    synapses = []
+    for e in syn_insts:
+        if e.model != syn_model.name:
+            refuse(f"instance {e.name}: synapse devices of two models ({syn_model.name}, {e.model}); one model "
+                   "is supported")
+        a, b = (x.lower() for x in e.nodes)
+        if mem not in (a, b) or (a if b == mem else b) not in known:
+            refuse(f"instance {e.name} ({a}, {b}): a synapse device must join a driven node (a voltage source or "
+                   f"ground) and the membrane node {mem}")
+        synapses.append(SynapseDevice(e.name.lower(), a if b == mem else b, 1.0 if b == mem else -1.0,
+                                      _instance_params(e, syn_model, refuse)))
+        used.add(e.name)
     # ---- capacitors
     C = 0.0
     for e in elements:
@@ -296,7 +353,8 @@ def extract(net: Netlist) -> Star:
     # ---- what to return
     chain_nodes = {nd for br in branches for nd in br.nodes}
     nodes = known | chain_nodes | {mem}
-    states = {s.name.lower() for s in model.states}
+    columns = Star(net.title, mem, C, model, inst.name.lower(), params, sign, dev_node, driven, sources, (), (),
+                   0.0, 0.0, (), syn_model, tuple(synapses)).state_columns()
     saves = []
     for name in [*net.saves, *(pr[k] for pr in net.probes.values() for k in ("v", "i") if k in pr)]:
         name = name.lower()
@@ -305,16 +363,16 @@ def extract(net: Netlist) -> Star:
         if m and m.group(1) == "v":
             arg = m.group(2)
             if "." in arg:
-                inst_name, state = arg.split(".", 1)
-                ok = inst_name == inst.name.lower() and state in states
+                ok = arg in columns
             else:
                 ok = arg in nodes and arg != GROUND
         elif m:
             ok = m.group(2) in sources
         if not ok:
-            refuse(f"saved vector {name}: not a node voltage, a voltage source current or a state of "
-                   f"{inst.name} ({', '.join(sorted(states))})")
+            refuse(f"saved vector {name}: not a node voltage, a voltage source current or a device state "
+                   f"({', '.join(sorted(columns))})")
         if name not in saves:
             saves.append(name)
     return Star(net.title, mem, C, model, inst.name.lower(), params, sign, dev_node, driven, sources,
-                tuple(branches), tuple(injections), float(tstop), float(tmax), tuple(saves))
+                tuple(branches), tuple(injections), float(tstop), float(tmax), tuple(saves), syn_model,
+                tuple(synapses))

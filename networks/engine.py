@@ -3,8 +3,8 @@
 ``render`` writes the circuit as a JSON deck (:mod:`networks.deck`) that ``python -m networks.run``
 runs without the experiment framework; ``run`` and ``run_many`` simulate (:mod:`networks.simulate`):
 the executor hands ``run_many`` a whole batch, which the engine integrates at once over the cores.
-It solves the star circuits of :mod:`networks.circuit` (one neuron fed through resistive branches)
-and refuses anything else with a ``ValueError`` that says what. Importing this module is cheap: numba
+It solves the star circuits of :mod:`networks.circuit` (one neuron fed through resistive branches and
+synapse devices) and refuses anything else with a ``ValueError`` that says what. Importing this module is cheap: numba
 is imported, and the kernels compiled or loaded from their cache, on the first run.
 """
 

@@ -28,6 +28,10 @@ nothing moves faster than the membrane; during a spike (10-40 ns) everything doe
   pseudo-transient backward-Euler steps of growing length (1 ps to 1e4 s), like SPICE's ``.op``
   for a circuit at rest.
 
+Synapse devices (the TaOx devices of a crossbar column, :mod:`networks.circuit`) join the same
+implicit system: their states are unknowns beside the neuron's, their currents enter the membrane's
+equation, and the Jacobian carries their coupling through the membrane voltage.
+
 Each circuit keeps its own step (a population that steps in lock-step would move at the pace
 of whichever circuit is spiking), so circuits are independent compiled loops: ``run_list`` runs a
 list of them without the GIL, and :mod:`networks.simulate` runs lists on every core at once.
@@ -41,7 +45,8 @@ import math
 
 from numba import njit
 
-from networks._stub import N, current, full, prep  # MODEL FUNCTIONS: the generated module defines these
+# MODEL FUNCTIONS: the generated module defines these in place of the next line
+from networks._stub import NA, NB, NS, N, current, full, prep, syn_current, syn_full, syn_prep  # noqa: E501
 
 OK, TOO_SMALL, FULL, TOO_MANY, NO_OP = 0, 1, 2, 3, 4
 
@@ -92,18 +97,59 @@ def inputs(c, t, ref, br_off, br_src, br_G, br_gate, br_gon, br_goff, br_kind, o
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def evaluate(y, vx, a, b, C, sgn, p, d, F, J, n):
-    """Right-hand side ``F = dy/dt`` of the circuit and its Jacobian ``J`` at state ``y``."""
+def evaluate(y, vx, a, b, C, sgn, p, d, F, J, n, vs, ps, ssg):
+    """Right-hand side ``F = dy/dt`` of the circuit and its Jacobian ``J`` at state ``y``.
+
+    ``y``: the membrane voltage, the neuron's ``NA`` states, then each synapse device's ``NB`` states.
+    Synapse device ``s`` (parameters ``ps[s]``) joins driven node ``s`` (at ``vs[s]``) and the membrane,
+    its ``p`` terminal at the driven node when ``ssg[s]`` is +1 (at the membrane when -1)."""
+    na1 = 1 + NA
+    if NS > 0:
+        for i in range(n):
+            for k in range(n):
+                J[i, k] = 0.0
     V = sgn * (y[0] - vx)
     full(V, y, p, d)
     F[0] = (a - b * y[0] - sgn * d[0, 0]) / C
     J[0, 0] = (-b - d[0, 1]) / C
-    for j in range(1, n):
+    for j in range(1, na1):
         J[0, j] = -sgn * d[0, 1 + j] / C
         F[j] = d[j, 0]
         J[j, 0] = sgn * d[j, 1]
-        for k in range(1, n):
+        for k in range(1, na1):
             J[j, k] = d[j, 1 + k]
+    for s in range(NS):
+        o = na1 + s * NB
+        g = ssg[s]
+        syn_full(g * (vs[s] - y[0]), y, o, ps[s], d)
+        F[0] += g * d[0, 0] / C                 # into the membrane
+        J[0, 0] -= d[0, 1] / C
+        for j in range(NB):
+            J[0, o + j] = g * d[0, 2 + j] / C
+            F[o + j] = d[1 + j, 0]
+            J[o + j, 0] = -g * d[1 + j, 1]
+            for k in range(NB):
+                J[o + j, o + k] = d[1 + j, 2 + k]
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def synapse_volts(c, t, syn_src, off, pt, pv, cur, vs):
+    """The driven-node voltage of each synapse device of circuit ``c`` at ``t``, into ``vs``."""
+    for s in range(NS):
+        vs[s] = pwl_at(syn_src[c, s], t, off, pt, pv, cur)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def store(out, o, t, y, vx, sgn, p, vs, ps, ssg, n):
+    """Output row ``o``: ``t``, ``y``, the neuron's current (p to n) and each synapse device's (into the
+    membrane)."""
+    out[o, 0] = t
+    for i in range(n):
+        out[o, 1 + i] = y[i]
+    out[o, 1 + n] = current(sgn * (y[0] - vx), y, p)
+    for s in range(NS):
+        g = ssg[s]
+        out[o, 2 + n + s] = g * syn_current(g * (vs[s] - y[0]), y, 1 + NA + s * NB, ps[s])
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -139,12 +185,12 @@ def solve(M, r, n):
 
 
 @njit(cache=True, error_model="numpy", _nrt=False, nogil=True, fastmath={"contract", "arcp", "nsz", "afn"})
-def newton(y, psi, gam, vx, a, b, C, sgn, p, d, F, J, M, r, ewt, n, maxit, tol):
+def newton(y, psi, gam, vx, a, b, C, sgn, p, d, F, J, M, r, ewt, n, maxit, tol, vs, ps, ssg):
     """Solve ``y - gam F(y) = psi`` from the guess in ``y`` (updated in place) until an update is below
     ``tol`` error tolerances (``ewt``: 1 / each component's tolerance). Returns the number of iterations,
     or -1 when it does not converge."""
     for it in range(maxit):
-        evaluate(y, vx, a, b, C, sgn, p, d, F, J, n)
+        evaluate(y, vx, a, b, C, sgn, p, d, F, J, n, vs, ps, ssg)
         for i in range(n):
             r[i] = -(y[i] - psi[i] - gam * F[i])
             for k in range(n):
@@ -175,13 +221,15 @@ def step_factor(err, order):
 
 @njit(cache=True, error_model="numpy", _nrt=False, nogil=True, fastmath={"contract", "arcp", "nsz", "afn"})
 def integrate(c, P, Cm, sgn_a, ref, br_off, br_src, br_G, br_gate, br_gon, br_goff, br_kind, off, pt, pv, cur,
-              bp_off, bp, tstop_a, hmax_a, y0, tolv, ctl, max_steps, out, out_start, cap, counts, stats, st, wv, wm):
-    """Integrate circuit ``c`` towards its stop time, storing ``(t, y..., device current)`` at every
+              bp_off, bp, tstop_a, hmax_a, y0, tolv, ctl, max_steps, out, out_start, cap, counts, stats, st, wv, wm,
+              PS, syn_src, syn_sgn):
+    """Integrate circuit ``c`` towards its stop time, storing ``(t, y..., device current, synapse currents)`` at every
     accepted step in the ``cap`` rows of ``out`` from ``out_start[c]``. When those are full it saves where it
     is in ``st[c]`` and returns ``FULL``: called again (with fresh rows) it goes on from there. Returns
     ``OK`` at the stop time, or an error code. ``stats[c]``: time of a failure, accepted and rejected
     steps, Newton failures and iterations (accumulated over the calls). ``wv[c]`` and ``wm[c]`` are its
-    scratch vectors and matrices.
+    scratch vectors and matrices. ``PS[c, s]``, ``syn_src[c, s]``, ``syn_sgn[c, s]``: synapse device ``s``'s
+    parameters, the PWL of its driven node and its orientation (see :func:`evaluate`).
 
     Compiled without numba's reference counting (``_nrt=False``): nothing here allocates, and the
     counting of every array handed to the helpers inlined below would cost more than the physics."""
@@ -201,6 +249,9 @@ def integrate(c, P, Cm, sgn_a, ref, br_off, br_src, br_G, br_gate, br_gon, br_go
     F = vecs[6]
     r = vecs[7]
     ewt = vecs[8]
+    vs = vecs[9]
+    ps = PS[c]
+    ssg = syn_sgn[c]
     m = wm[c]
     J = m[0]
     M = m[1]
@@ -216,6 +267,7 @@ def integrate(c, P, Cm, sgn_a, ref, br_off, br_src, br_G, br_gate, br_gon, br_go
         for i in range(n):
             y[i] = y0[c, i]
         a, b, vx = inputs(c, 0.0, ref, br_off, br_src, br_G, br_gate, br_gon, br_goff, br_kind, off, pt, pv, cur)
+        synapse_volts(c, 0.0, syn_src, off, pt, pv, cur, vs)
         h = 1e-12
         ok = False
         for i in range(n):
@@ -224,7 +276,7 @@ def integrate(c, P, Cm, sgn_a, ref, br_off, br_src, br_G, br_gate, br_gon, br_go
             for i in range(n):
                 psi[i] = y[i]
                 yn[i] = y[i]
-            if newton(yn, psi, h, vx, a, b, C, sgn, p, d, F, J, M, r, ewt, n, 20, 1e-3) < 0:
+            if newton(yn, psi, h, vx, a, b, C, sgn, p, d, F, J, M, r, ewt, n, 20, 1e-3, vs, ps, ssg) < 0:
                 h *= 0.1
                 if h < 1e-24:
                     break
@@ -238,15 +290,12 @@ def integrate(c, P, Cm, sgn_a, ref, br_off, br_src, br_G, br_gate, br_gon, br_go
         if not ok:
             counts[c] = 0
             return NO_OP
-        evaluate(y, vx, a, b, C, sgn, p, d, F, J, n)
+        evaluate(y, vx, a, b, C, sgn, p, d, F, J, n, vs, ps, ssg)
         for i in range(n):
             ydot[i] = F[i]
             yprev[i] = y[i]
         t = 0.0
-        out[row0, 0] = 0.0
-        for i in range(n):
-            out[row0, 1 + i] = y[i]
-        out[row0, 1 + n] = current(sgn * (y[0] - vx), y, p)
+        store(out, row0, 0.0, y, vx, sgn, p, vs, ps, ssg, n)
         rows = 1
         ib = bp_off[c]
         h = min(hmax, 1e-10)
@@ -292,6 +341,7 @@ def integrate(c, P, Cm, sgn_a, ref, br_off, br_src, br_G, br_gate, br_gon, br_go
             break
         tn = tb if hit else t + hh
         a, b, vx = inputs(c, tn, ref, br_off, br_src, br_G, br_gate, br_gon, br_goff, br_kind, off, pt, pv, cur)
+        synapse_volts(c, tn, syn_src, off, pt, pv, cur, vs)
         for i in range(n):
             ewt[i] = 1.0 / (tolv[0, i] + tolv[1, i] * abs(y[i] - tolv[2, i]))
         if order == 2:
@@ -315,12 +365,12 @@ def integrate(c, P, Cm, sgn_a, ref, br_off, br_src, br_G, br_gate, br_gon, br_go
         gam = beta * hh
         for i in range(n):
             yn[i] = yp[i]
-        its = newton(yn, psi, gam, vx, a, b, C, sgn, p, d, F, J, M, r, ewt, n, maxit, tol)
+        its = newton(yn, psi, gam, vx, a, b, C, sgn, p, d, F, J, M, r, ewt, n, maxit, tol, vs, ps, ssg)
         if its < 0:
             # the predictor can be far off at a sharp turn: retry from the last point before shrinking
             for i in range(n):
                 yn[i] = y[i]
-            its = newton(yn, psi, gam, vx, a, b, C, sgn, p, d, F, J, M, r, ewt, n, maxit, tol)
+            its = newton(yn, psi, gam, vx, a, b, C, sgn, p, d, F, J, M, r, ewt, n, maxit, tol, vs, ps, ssg)
         if its < 0:
             n_fail += 1
             h = 0.25 * hh
@@ -344,11 +394,7 @@ def integrate(c, P, Cm, sgn_a, ref, br_off, br_src, br_G, br_gate, br_gon, br_go
         t = tn
         hprev = hh
         n_acc += 1
-        o = row0 + rows
-        out[o, 0] = t
-        for i in range(n):
-            out[o, 1 + i] = y[i]
-        out[o, 1 + n] = current(sgn * (y[0] - vx), y, p)
+        store(out, row0 + rows, t, y, vx, sgn, p, vs, ps, ssg, n)
         rows += 1
         grow = grow_max if err < 1e-6 else min(grow_max, max(0.2, safety * step_factor(err, order)))
         h = hh * grow
@@ -373,13 +419,13 @@ def integrate(c, P, Cm, sgn_a, ref, br_off, br_src, br_G, br_gate, br_gon, br_go
 @njit(cache=True, error_model="numpy", nogil=True)
 def run_list(order, P, Cm, sgn, ref, br_off, br_src, br_G, br_gate, br_gon, br_goff, br_kind, off, pt, pv, cur,
              bp_off, bp, tstop, hmax, y0, tolv, ctl, max_steps, out, out_start, cap, counts, stats, st, wv, wm,
-             status):
+             status, PS, syn_src, syn_sgn):
     """Every circuit ``order[k]``, one after the other, without the GIL: threads run lists side by side."""
     for k in range(order.shape[0]):
         c = order[k]
         status[c] = integrate(c, P, Cm, sgn, ref, br_off, br_src, br_G, br_gate, br_gon, br_goff, br_kind, off,
                               pt, pv, cur, bp_off, bp, tstop, hmax, y0, tolv, ctl, max_steps, out, out_start, cap,
-                              counts, stats, st, wv, wm)
+                              counts, stats, st, wv, wm, PS, syn_src, syn_sgn)
 
 
 @njit(cache=True, error_model="numpy")
@@ -387,3 +433,11 @@ def prepare(P):
     """Fill the derived constants of every row of ``P`` (one device parameter set per row)."""
     for c in range(P.shape[0]):
         prep(P[c])
+
+
+@njit(cache=True, error_model="numpy")
+def prepare_synapses(PS):
+    """Fill the derived constants of every synapse device's parameters ``PS[c, s]``."""
+    for c in range(PS.shape[0]):
+        for s in range(NS):
+            syn_prep(PS[c, s])

@@ -63,9 +63,9 @@ def simulate(nets, tol: Tolerances = DEFAULT, threads: int | None = None) -> lis
     :class:`~circuits.runner.SimulationError` when a run fails."""
     stars = [extract(net) for net in nets]
     out: list[Waveforms | None] = [None] * len(stars)
-    groups: dict[str, list[int]] = {}
+    groups: dict[tuple, list[int]] = {}
     for k, s in enumerate(stars):
-        groups.setdefault(s.model.name, []).append(k)
+        groups.setdefault(s.key, []).append(k)
     for idx in groups.values():
         for k, wf in zip(idx, _run_group([stars[k] for k in idx], tol, threads), strict=True):
             out[k] = wf
@@ -79,8 +79,13 @@ class _Pack:
         self.stars = stars
         n_c = len(stars)
         model = stars[0].model
-        n = 1 + len(model.states)
+        n = comp.n
         self.n = n
+        self.n_syn = comp.n_syn
+        syn = comp.synapse
+        self.PS = np.zeros((n_c, max(1, comp.n_syn), comp.n_syn_params))
+        self.syn_src = np.zeros((n_c, max(1, comp.n_syn)), np.int64)
+        self.syn_sgn = np.zeros((n_c, max(1, comp.n_syn)))
         self.pwl: list[np.ndarray] = []
         self.P = np.zeros((n_c, comp.n_params))
         self.C = np.zeros(n_c)
@@ -117,8 +122,16 @@ class _Pack:
             self.bp_off[c + 1] = self.bp_off[c] + t_b.size
             self.tstop[c] = s.tstop
             self.hmax[c] = tol.hmax if tol.hmax else s.tstop / 50
-            self.y0[c, 1:] = [st.initial for st in model.states]
+            self.y0[c, 1:1 + len(model.states)] = [st.initial for st in model.states]
+            for k, sd in enumerate(s.synapses):
+                nb = len(syn.states)
+                o = 1 + len(model.states) + k * nb
+                self.y0[c, o:o + nb] = [st.initial for st in syn.states]
+                self.PS[c, k, :len(syn.params.names())] = [sd.params[x] for x in syn.params.names()]
+                self.syn_src[c, k] = zero if sd.start == GROUND else self._add(s.driven[sd.start])
+                self.syn_sgn[c, k] = sd.sign
         comp.prepare(self.P)                                             # derived constants, every row
+        comp.prepare_synapses(self.PS)
         self.br_src = np.array([b[0] for b in br], np.int64)
         with np.errstate(divide="ignore"):                               # a gate alone: 0 ohm in series
             self.br_G = 1.0 / np.array([b[1] for b in br], float)
@@ -131,10 +144,11 @@ class _Pack:
         self.pwl_off = np.concatenate(([0], np.cumsum(lens))).astype(np.int64)
         self.pwl_t = np.concatenate([x[:, 0] for x in self.pwl])
         self.pwl_v = np.concatenate([x[:, 1] for x in self.pwl])
-        atol = [tol.atol_v] + [tol.atol_state * max(1.0, abs(st.initial)) for st in model.states]
+        states = list(model.states) + (list(syn.states) * comp.n_syn if syn is not None else [])
+        atol = [tol.atol_v] + [tol.atol_state * max(1.0, abs(st.initial)) for st in states]
         rs = tol.rtol if tol.rtol_state is None else tol.rtol_state
-        ref = [0.0] + [st.initial if tol.from_rest else 0.0 for st in model.states]
-        self.tolv = np.array([atol, [tol.rtol] + [rs] * len(model.states), ref])
+        ref = [0.0] + [st.initial if tol.from_rest else 0.0 for st in states]
+        self.tolv = np.array([atol, [tol.rtol] + [rs] * len(states), ref])
 
     def _add(self, pts: np.ndarray) -> int:
         self.pwl.append(np.asarray(pts, float))
@@ -146,13 +160,14 @@ def _run_group(stars: list[Star], tol: Tolerances, threads: int | None) -> list[
     from .compile import compiled
 
     t_start = time.perf_counter()
-    comp = compiled(stars[0].model)
+    st0 = stars[0]
+    comp = compiled(st0.model, st0.synapse_model, len(st0.synapses))
     pk = _Pack(stars, comp, tol)
-    n_c, n = len(stars), pk.n
+    n_c, n, n_syn = len(stars), pk.n, pk.n_syn
     counts = np.zeros(n_c, np.int64)
     stats = np.zeros((n_c, 5))
     state = np.zeros((n_c, 6 + 3 * n))
-    wv, wm = np.zeros((n_c, 9, n)), np.zeros((n_c, 3, n, n + 1))       # each circuit's scratch
+    wv, wm = np.zeros((n_c, 10, max(n, n_syn))), np.zeros((n_c, 3, n, n + 1))     # each circuit's scratch
     cursors = pk.pwl_off[:-1].copy()                                   # each PWL's current segment
     status = np.full(n_c, -1, np.int64)
     ctl = np.array([tol.rtol, tol.newton_tol, tol.grow_max, tol.safety])
@@ -166,13 +181,13 @@ def _run_group(stars: list[Star], tol: Tolerances, threads: int | None) -> list[
     pending = deque(np.argsort(-pk.tstop, kind="stable").tolist())      # longest runs first
     integrating = 0.0
     with _SCRATCH_LOCK, ThreadPoolExecutor(workers) as pool:
-        out = _scratch(slots * CHUNK, n + 2)
+        out = _scratch(slots * CHUNK, n + 2 + n_syn)
 
         def run(circuits: np.ndarray) -> None:
             comp.run_list(circuits, pk.P, pk.C, pk.sgn, pk.ref, pk.br_off, pk.br_src, pk.br_G, pk.br_gate,
                           pk.br_gon, pk.br_goff, pk.br_kind, pk.pwl_off, pk.pwl_t, pk.pwl_v, cursors, pk.bp_off, pk.bp,
                           pk.tstop, pk.hmax, pk.y0, pk.tolv, ctl, tol.max_steps, out, start, CHUNK, counts, stats,
-                          state, wv, wm, status)
+                          state, wv, wm, status, pk.PS, pk.syn_src, pk.syn_sgn)
 
         while pending:
             batch = np.array([pending.popleft() for _ in range(min(slots, len(pending)))], np.int64)
@@ -213,7 +228,7 @@ def _waveforms(star: Star, rows: np.ndarray, n: int, stats, tol: Tolerances) -> 
             "newton_iterations": int(stats[4]), "rtol": tol.rtol}
     text = (f"vector engine: {star.title}: {int(stats[1])} steps ({int(stats[2])} rejected, {int(stats[3])} "
             f"Newton failures) to {star.tstop:g} s")
-    return Waveforms(t, star.vectors(t, rows[:, 1:1 + n], rows[:, 1 + n]), text, meta)
+    return Waveforms(t, star.vectors(t, rows[:, 1:1 + n], rows[:, 1 + n], rows[:, 2 + n:]), text, meta)
 
 
 _SCRATCH_LOCK = threading.Lock()

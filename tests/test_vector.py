@@ -162,6 +162,13 @@ def _no_device():
     return net
 
 
+def _synapse_off_membrane():
+    net = lif_neuron(train=PulseTrain(n_pulses=1))
+    net.instance("xs1", "in", "mid", "taox_syn", {}, comment="synapse to nowhere")
+    net.resistor("rm", "mid", "mem", 1e3)
+    return net
+
+
 def _node_with_three_resistors():
     net = lif_neuron(train=PulseTrain(n_pulses=1))
     net.elements = [e for e in net.elements if e.name != "rl"]
@@ -174,7 +181,8 @@ def _node_with_three_resistors():
 REFUSED = {"two devices": (_two_devices, "exactly one"), "capacitor to a source": (_cap_to_input, "capacitor cx"),
            "floating source": (_floating_source, "voltage source vx"),
            "resistor between sources": (_resistor_between_sources, "rx"), ".ic": (_ics, "initial conditions"),
-           "unknown vector": (_unknown_save, "i(rl)"), "no device": (_no_device, "0 device instances"),
+           "unknown vector": (_unknown_save, "i(rl)"), "no device": (_no_device, "0 neuron device instances"),
+           "synapse device off the membrane": (_synapse_off_membrane, "a synapse device must join"),
            "non-series node": (_node_with_three_resistors, "node mid")}
 
 
@@ -322,3 +330,72 @@ def test_twenty_random_settings_agree_with_ngspice():
             bad.append((lab, a, b, c))
     assert not bad, bad
     assert sum(ng) > 20 and sum(c == 0 for c in ng) >= 2           # the draw holds spiking and silent cases
+
+
+# --------------------------------------------------------------------------- synapse devices (fig7bcd's 2 x 1 array)
+def _array(amplitudes, n_pulses=6, delay=0.0):
+    from circuits.crossbar import crossbar
+
+    s = TaOxParams()
+    trains = [PulseTrain(amplitude=amplitudes[0], width=1e-6, interval=1.5e-6, n_pulses=n_pulses),
+              PulseTrain(amplitude=amplitudes[1], width=1e-6, interval=1.5e-6, n_pulses=n_pulses, delay=delay)]
+    net = crossbar(inputs=trains, weights=[[50e-6], [50e-6]], C_m=68e-12, device=DEV, synapse=s, idle="ground",
+                   title="2x1 array")
+    net.save("v(xs1_1.dw)", "v(xs2_1.dw)", "i(vin1)", "i(vin2)")
+    return net
+
+
+def test_synapse_devices_are_read_as_states_of_the_star():
+    s = extract(_array((1.1, 1.1)))
+    assert s.synapse_model.name == "taox_syn" and [(d.name, d.start, d.sign) for d in s.synapses] == [
+        ("xs1_1", "r1", 1.0), ("xs2_1", "r2", 1.0)]
+    assert s.key == ("nbox_et", "taox_syn", 2) and not s.branches
+    assert s.state_columns() == {"xn1.vc": 1, "xn1.t": 2, "xs1_1.dw": 3, "xs2_1.dw": 4}
+
+
+@pytest.mark.ngspice
+@pytest.mark.parametrize("amps", [(1.1, 1.1), (1.1, 0.0), (2.2, -2.2), (-1.1, -1.1)],
+                         ids=["coincident", "one input", "SET and RESET", "negative"])
+def test_synapse_devices_agree_with_ngspice(amps):
+    """The 2 x 1 TaOx/NbOx array (fig7bcd's circuit) in both engines: spike counts within one and the same first
+    spike; each synapse's state (read pulses leave it alone, 2.2 V pulses SET one and -2.2 V RESET the other)
+    and each source's current agree sample by sample."""
+    net = _array(amps)
+    (wv,) = simulate([net])
+    wn = ngspice(net)
+    i = "i(vsense1)"
+    a, b = detect_spikes(wv.time, wv[i], THR), detect_spikes(wn.time, wn[i], THR)
+    assert abs(a.count - b.count) <= 1, (a.count, b.count)
+    if b.count:
+        assert abs(a.times[0] - b.times[0]) < 2e-9
+    # at ngspice's own time points up to the first spike (the 5 ns input edges fall between the points of one
+    # grid or the other: interpolating both onto a third would compare the interpolations)
+    k = wn.time < ((b.times[0] - 20e-9) if b.count else np.inf)
+    for name in ("v(xs1_1.dw)", "v(xs2_1.dw)", "i(vin1)", "i(vin2)", "v(c1)"):
+        x, y = np.interp(wn.time[k], wv.time, wv[name]), wn[name][k]
+        scale = max(np.max(np.abs(y)), 1e-9 if name.startswith("v(xs") else 1e-12)
+        assert np.max(np.abs(x - y)) <= 3e-3 * scale, (name, np.max(np.abs(x - y)), scale)
+    dw_end = [wv[f"v(xs{k}_1.dw)"][-1] for k in (1, 2)]
+    if amps == (2.2, -2.2):
+        assert dw_end[0] > 0.05 and dw_end[1] < -0.05            # SET and RESET moved the states
+        for k in (1, 2):
+            assert wv[f"v(xs{k}_1.dw)"][-1] == pytest.approx(wn[f"v(xs{k}_1.dw)"][-1], rel=5e-3)
+    else:
+        assert max(abs(x) for x in dw_end) < 1e-3               # reads leave the programmed state
+
+
+@pytest.mark.ngspice
+def test_fig7bcd_runs_in_the_vector_engine(tmp_path):
+    """``memspike run fig7bcd --engine vector`` (quick): the same spike counts as ngspice in every run of it
+    (synchronous, late, random and the coincidence window's per-offset counts within one), the same checks
+    passing, and the decks written as the vector engine's JSON."""
+    from memspike.experiments import execute
+
+    docs = {e: execute("fig7bcd", tmp_path / e, engine=e, quick=True) for e in ("ngspice", "vector")}
+    r = {e: d["results"] for e, d in docs.items()}
+    for key in ("spike_count_sync", "spike_count_async", "spike_count_random"):
+        assert abs(r["vector"][key] - r["ngspice"][key]) <= 1, key
+    win = [np.array(r[e]["coincidence_window"]["spike_count"]) for e in ("ngspice", "vector")]
+    assert np.all(np.abs(win[0] - win[1]) <= 1)
+    assert [c["pass"] for c in docs["vector"]["checks"]] == [c["pass"] for c in docs["ngspice"]["checks"]]
+    assert all(n.endswith(".json") for n in docs["vector"]["netlists"]) and docs["vector"]["engine"] == "vector"

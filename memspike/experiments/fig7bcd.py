@@ -248,7 +248,7 @@ def plot(r: Results):
 
 
 EXPERIMENT = experiment(name="fig7bcd", figure="Fig. 7a-d", params=Fig7Params, run=run, plot=plot, paper=PAPER,
-                        order=55, synapse=True, engines=("ngspice", "vacask"),
+                        order=55, synapse=True, engines=("ngspice", "vacask", "vector"),
                         keys=("rate_sync", "spike_count_async", "spike_count_random", "seed"),
                         headline=("rate_sync", "spike_count_sync", "spike_count_async", "spike_count_random",
                                   "random_seeds"),
