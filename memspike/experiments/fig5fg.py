@@ -159,19 +159,20 @@ def run(ctx) -> Results:
     notes = [f"Programmed 16 synapses from seeded random states: {sum(r.n_pulses for r in results)} pulses in "
              f"all (at most {max(r.n_pulses for r in results)} for one), largest error "
              f"{max(abs(r.error) for r in results) * 1e6:.2f} µS."]
-    return Results(res, checks, notes, data={"runs": runs, "g": g, "patterns": patterns, "counts": counts})
+    return Results(res, checks, notes, data={"runs": runs, "g": g, "patterns": patterns, "counts": counts,
+                                             "v_th": ctx.device.threshold()})
 
 
 def plot(r: Results):
     p, d = r.params, r.data
-    fig, axes = figure(1, 3, w=4.4, h=3.6)
+    fig, axes = figure(2, 2, w=6.2, h=3.8)
     ax = axes[0, 0]
     im = ax.imshow(d["g"] * 1e6, cmap="viridis", vmin=0)
     for (i, j), g in np.ndenumerate(d["g"]):
         ax.text(j, i, f"{g * 1e6:.0f}", ha="center", va="center", color="w" if g < d["g"].max() / 2 else "k")
     ax.set_xticks(range(4), [f"n{j + 1}\n{pat}" for j, pat in enumerate(p.patterns())])
     ax.set_yticks(range(4), [f"S{i + 1}" for i in range(4)])
-    ax.set_title("programmed conductances (µS)")
+    ax.set_title("programmed conductances (µS): neuron j's column holds its pattern")
     fig.colorbar(im, ax=ax)
     ax = axes[0, 1]
     th = two_hot()
@@ -182,16 +183,28 @@ def plot(r: Results):
     ax.set_xticks(range(len(th)), th)
     ax.set_xlabel("input pattern (S1..S4)")
     ax.set_ylabel(f"spike count ({p.n_pulses} pulses)")
-    legend_outside(ax, ncol=1, title="Fig. 5f-g: output of neurons 1 and 2")
-    ax = axes[0, 2]
+    legend_outside(ax, ncol=2, title="Fig. 5f-g: output of neurons 1 and 2 on the two-hot patterns")
+    ax = axes[1, 0]
+    counts = np.array(d["counts"], float)
+    im = ax.imshow(counts, cmap="magma", vmin=0, aspect="auto")
+    for (j, k), c in np.ndenumerate(counts):
+        ax.text(k, j, f"{c:.0f}", ha="center", va="center", fontsize=7,
+                color="w" if c < max(counts.max(), 1) / 2 else "k")
+    ax.set_xticks(range(len(d["patterns"])), d["patterns"], rotation=90)
+    ax.set_yticks(range(counts.shape[0]), [f"n{j + 1} ({pat})" for j, pat in enumerate(p.patterns())])
+    ax.set_xlabel("input pattern (S1..S4)")
+    ax.set_title("every neuron on every pattern: spike counts")
+    fig.colorbar(im, ax=ax)
+    ax = axes[1, 1]
     first = p.patterns()[0]
     (_, net), wf = d["runs"][d["patterns"].index(first)]
-    ax.plot(wf.time * 1e6, wf["v(c1)"], lw=0.8, label=f"neuron 1 membrane (pattern {first})")
-    ax.plot(wf.time * 1e6, wf["v(c2)"], lw=0.8, label="neuron 2 membrane (same input)")
-    ax.axhline(0.77, **PAPER_LINE, label="threshold 0.77 V")
+    for j, pat in enumerate(p.patterns()):
+        ax.plot(wf.time * 1e6, wf[f"v(c{j + 1})"], lw=0.8,
+                label=f"neuron {j + 1} ({pat})" + (" : its pattern" if pat == first else ""))
+    ax.axhline(d["v_th"], **PAPER_LINE, label=f"device threshold {d['v_th']:.3f} V")
     ax.set_xlabel("time (µs)")
-    ax.set_ylabel("voltage (V)")
-    legend_outside(ax, ncol=1, title=f"input {first}")
+    ax.set_ylabel("membrane voltage (V)")
+    legend_outside(ax, ncol=3, title=f"membranes of the four neurons, input {first}")
     return fig
 
 

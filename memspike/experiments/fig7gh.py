@@ -274,15 +274,20 @@ def _raster(ax, r, p, title):
 
 def _membrane(ax, r, neuron, p, title):
     t = (np.arange(r.v.size) + 1) * r.dt * 1e6
-    ax.plot(t, r.v, color="tab:blue", lw=0.6, label="membrane v")
     sp = r.spike_times[r.spike_times < p.t_plot]
+    # the record holds the membrane after each step's reset: draw each spike as a stroke up to threshold at
+    # its step, so that a spike shows where it happened (as Fig. 7g-h draw them)
+    k = np.searchsorted(t, sp * 1e6)
+    t = np.insert(t, k, sp * 1e6)
+    v = np.insert(r.v, k, neuron.v_th)
+    ax.plot(t, v, color="tab:blue", lw=0.6, label="membrane v (spikes drawn up to v_th)")
     ax.plot(sp * 1e6, np.full(sp.size, neuron.v_th * 1.08), "v", color="tab:orange", ms=5,
             label=f"spikes ({sp.size} in {p.t_plot * 1e6:g} µs)")
     ax.axhline(neuron.v_th, color="k", ls="--", lw=0.8, label=f"v_th = {neuron.v_th:.3f} V")
     ax.set_xlim(0, p.t_plot * 1e6)
     ax.set_xlabel("time (µs)")
     ax.set_ylabel("membrane voltage (V)")
-    legend_outside(ax, ncol=3, title=title)
+    legend_outside(ax, ncol=2, title=title)
 
 
 def plot(r: Results):
