@@ -23,7 +23,7 @@ from pyspice_models import default_device
 from pyspice_models.nbox import NBOX
 from pyspice_models.nbox_et import NBOX_ET
 from pyspice_models.params import spice_number
-from pyspice_models.taox import TAOX, TaOxParams
+from pyspice_models.taox import TAOX
 
 from . import __version__
 from .decks import deck_header, table_values
@@ -176,26 +176,29 @@ def _switching() -> tuple[str, str, str]:
                  "Supp. Fig. 3", values, DEVICE_OUT)
 
 
-# Fig. 5f-g: the 4 x 4 array's programmed weights. Stand-ins until the measured conductances replace them:
-# neuron 1's synapses high for inputs 2 and 4 (it learnt 0101), neuron 2's for inputs 1 and 2 (1100), all else low.
-FIG5_LEARNT = ("0101", "1100", "0000", "0000")      # per neuron (column): 1 = high synapse from that input
-FIG5_G_HIGH = 150e-6    # S: two high synapses at 1 V outrun the threshold current against the grounded lows
-FIG5_G_LOW = 20e-6      # S: near g_min; one high + one low, or two lows, stay below threshold
-FIG5_C_M = 100e-12      # F: tau = C_m / (2 g_high + 2 g_low) = 0.29 µs, within a pulse
+# Fig. 5f-g: the 4 x 4 array at the ``fig5fg`` experiment's values (its four patterns, target conductances,
+# membrane and stimulus): the deck's numbers are the experiment's, with its reasons.
 CROSSBAR_OUT = ("outputs: v(c<j>) membrane voltage of neuron j (column j); i(vsense<j>) its current (each spike "
                 "is a current pulse); v(r<i>) input i")
 
 
-def fig5_weights(synapse: TaOxParams = TaOxParams()) -> list[list[float]]:
-    """The 4 x 4 conductances (S), ``[input][neuron]``: high where neuron j learnt a 1 at input i."""
-    return [[FIG5_G_HIGH if FIG5_LEARNT[j][i] == "1" else FIG5_G_LOW for j in range(4)] for i in range(4)]
+def fig5_weights() -> list[list[float]]:
+    """The 4 x 4 target conductances (S) of the ``fig5fg`` experiment, ``[input][neuron]``: g_high where
+    neuron j's pattern has a 1 at input i, g_low elsewhere (the experiment programs them with the verify
+    loop from random states; its run decks carry the conductances that programming reached)."""
+    from .experiments.fig5fg import Fig5fgParams, targets
+
+    return targets(Fig5fgParams()).tolist()
 
 
 def fig5_crossbar(pattern: str = "0101", **kw) -> Netlist:
-    """The Fig. 5f-g array presented with ``pattern`` (1: a train of 1 V, 1 µs, 0.1 µs, 10 pulses; 0: held at 0 V)."""
-    train = PulseTrain(amplitude=1.0, width=1e-6, interval=0.1e-6, n_pulses=10)
-    return crossbar(inputs=[train if b == "1" else None for b in pattern], weights=fig5_weights(), C_m=FIG5_C_M,
-                    idle="ground", tail=0.3e-6, title=f"memspike 4x4 array (Fig. 5f-g), pattern {pattern}", **kw)
+    """The Fig. 5f-g array presented with ``pattern`` (1: the experiment's pulse train; 0: held at 0 V)."""
+    from .experiments.fig5fg import TAIL, Fig5fgParams
+
+    p = Fig5fgParams()
+    train = PulseTrain(amplitude=p.amplitude, width=p.width, interval=p.interval, n_pulses=p.n_pulses)
+    return crossbar(inputs=[train if b == "1" else None for b in pattern], weights=fig5_weights(), C_m=p.C_m,
+                    idle="ground", tail=TAIL, title=f"memspike 4x4 array (Fig. 5f-g), pattern {pattern}", **kw)
 
 
 def fig7_crossbar(delay: float = 0.0, **kw) -> Netlist:
@@ -215,16 +218,17 @@ def _crossbar_deck(name, net, what, figure, values):
 
 
 def _fig5() -> tuple[str, str, str]:
-    net = fig5_crossbar("0101")
-    values = [("amplitude", 1.0, "V", "input pulses (Fig. 5f-g)"), ("width", 1e-6, "s", "pulse width"),
-              ("interval", 0.1e-6, "s", "gap between pulses"), ("n_pulses", 10, "", "pulses per applied input"),
-              ("g_high", FIG5_G_HIGH, "S", "stand-in programmed conductance of a learnt synapse (neuron 1: "
-               "inputs 2 and 4; neuron 2: inputs 1 and 2); to be replaced by the measured one"),
-              ("g_low", FIG5_G_LOW, "S", "stand-in conductance of every other synapse"),
-              ("C_m", FIG5_C_M, "F", "membrane capacitor of each neuron")]
+    from .experiments.fig5fg import Fig5fgParams
+
+    p = Fig5fgParams()
+    values = [(n, v, u, d.replace("µ", "u")) for n, v, u, d in
+              table_values(p, ["amplitude", "width", "interval", "n_pulses", "g_high", "g_low", "C_m"])]
     what = ("4 x 4 NbOx/TaOx array: TaOx synapses at the crossings of 4 input rows and 4 columns, an NbOx neuron "
-            "on each column; pattern 0101 applied (inputs 2 and 4 pulsed, inputs 1 and 3 held at 0 V)")
-    return _crossbar_deck("crossbar_4x4_fig5.cir", net, what, "Fig. 5f-g", values)
+            f"on each column; neuron j's synapses from the 1 inputs of its pattern ({', '.join(p.patterns())}) at "
+            "g_high, the others at g_low (the targets: the fig5fg run decks carry the conductances its "
+            "program-and-verify reached); pattern 0101 applied (inputs 2 and 4 pulsed, 1 and 3 held at 0 V): "
+            "neuron 1 fires, the others stay silent")
+    return _crossbar_deck("crossbar_4x4_fig5.cir", fig5_crossbar("0101"), what, "Fig. 5f-g", values)
 
 
 def _fig7() -> tuple[str, str, str]:

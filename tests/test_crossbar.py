@@ -263,18 +263,21 @@ def test_vacask_spike_counts_match_ngspice(name):
         counts[n] = (detect_spikes(wn.time, wn[i], thr).count, detect_spikes(wv.time, wv[i], thr).count)
         assert abs(counts[n][0] - counts[n][1]) <= 1, counts
     if name.startswith("4x4"):
-        # neuron 1 learnt 0101 and fires; neuron 2 (1100) sees one high, one low synapse and stays silent
+        # neuron 1 holds 0101 and fires; 1100 and 0011 see one high synapse, 1010 none: silent
         assert counts["n1"][0] >= 5 and counts["n2"] == (0, 0) and counts["n3"] == counts["n4"] == (0, 0), counts
     else:
         assert counts["n1"][0] >= 40, counts         # about one spike per coincident pulse
 
 
 def test_fig5_weights_pattern():
+    """The exported 4 x 4 array holds the fig5fg experiment's four patterns at its target conductances."""
+    from memspike.experiments.fig5fg import Fig5fgParams
+
+    p = Fig5fgParams()
     W = np.array(fig5_weights())
-    high = W > 100e-6
-    assert "".join("1" if h else "0" for h in high[:, 0]) == "0101"
-    assert "".join("1" if h else "0" for h in high[:, 1]) == "1100"
-    assert not high[:, 2:].any()
+    high = W == p.g_high
+    assert ["".join("1" if h else "0" for h in high[:, j]) for j in range(4)] == list(p.patterns())
+    assert np.all(W[~high] == p.g_low)
 
 
 # --------------------------------------------------------------------------- validation

@@ -51,13 +51,15 @@ class Fig5fgParams(Membrane, Interval, Timing, Amplitude):
     width: float = again(1e-6, "Fig. 5f-g: 1 µs")
     interval: float = again(0.1e-6, "Fig. 5f-g: 0.1 µs")
     n_pulses: int = again(10, "Fig. 5f-g: 10 pulses")
-    C_m: float = again(100e-12, "membrane capacitor on every column: with the column's ~270 µS to the rows the "
-                       "node charges in ~0.4 µs, so a matched pattern fires within each 1 µs pulse")
+    C_m: float = again(100e-12, "membrane capacitor on every column: with the column's 2 g_high + 2 g_low = "
+                       "350 µS to the rows the node charges in ~0.3 µs, so a matched pattern fires within each 1 µs "
+                       "pulse")
     g_high: float = param(160e-6, "S", "programmed conductance of a synapse in its neuron's pattern: two of them "
-                          "at 1 V against two g_low at 0 V would hold the node near 0.89 V; at the 0.77 V threshold "
-                          "they still deliver 2 x 160 µS x 0.23 V - 2 x 20 µS x 0.77 V = 43 µA, well above the "
-                          "device's 23.9 µA there (120 µS leaves ~6 µA: the node then creeps to threshold late in "
-                          "each pulse)", lo=1e-9, hi=1)
+                          "at 1 V against two g_low at 0 V would hold the node near 0.91 V; at the 0.77 V threshold "
+                          "they still deliver 2 x 160 µS x 0.23 V - 2 x 15 µS x 0.77 V = 51 µA, well above the "
+                          "device's 23.9 µA there; one of them against three g_low (a pattern sharing one input) "
+                          "delivers 160 µS x 0.23 V - 3 x 15 µS x 0.77 V = 2 µA there, far below it: silent",
+                          lo=1e-9, hi=1)
     g_low: float = param(15e-6, "S", "programmed conductance of a synapse outside the pattern: near g_min "
                          "(programming stops within about half a pulse step of a target, ~4.5 µS at g_min)",
                          lo=1e-9, hi=1)
