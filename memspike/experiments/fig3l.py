@@ -100,16 +100,16 @@ READINGS = (
     Reading("window", "count in the 11 µs from the first pulse",
             "(d) counting window: spikes within the 11 µs from the first pulse (Fig. 3k: 'within the same time "
             "duration (11 µs)'), not over the whole run", window=True, of="default"),
-    Reading("singles", "open, 5.0 kOhm, 160 pF: single pulses fire",
+    Reading("singles", "single pulses fire (5.0 kOhm, 160 pF, disconnected outside)",
             "(b) circuit: one input alone fires (electro-thermal device: every 2nd pulse after the 3rd, 4-5 "
             "spikes per train, Fig. 3c's 0.36 MHz), coincident pulses once each: a baseline from the "
             "non-coincident pulses, which needs the idle input disconnected (held at 0 V it would clamp the node "
             "to 0.45 V)", outside="open", R=5.0e3,
             C_m=160e-12),
-    Reading("singles_window", "as 'singles', count in 11 µs",
+    Reading("singles_window", "single pulses fire (5.0 kOhm, 160 pF), count in 11 µs",
             "(b) + (d): the 'singles' circuit, counted within the 11 µs from the first pulse", window=True,
             of="singles"),
-    Reading("fig3c", "open, 5.2 kOhm, 115 pF: Fig. 3c's neuron",
+    Reading("fig3c", "Fig. 3c's neuron (5.2 kOhm, 115 pF, disconnected outside)",
             "(b) circuit: the Fig. 3c neuron (calibrated to 0.36 MHz with one input, ~1.7 MHz with both), the "
             "same stimulus as Fig. 3j-l", outside="open", R=5.2e3, C_m=115e-12),
     Reading("half_period", "dt also at half-period offsets",
@@ -351,7 +351,8 @@ def plot(r: Results):
         ex = r.data.get("example_open")
         if ex is not None:
             dt, (sp, wf, _) = ex
-            _gated_panel(axes[1, 1], sp, wf, f"reading 'open', Δt = {dt * 1e6:.1f} µs: {sp.count} spikes")
+            _gated_panel(axes[1, 1], sp, wf, f"reading: {READINGS[0].label}, Δt = {dt * 1e6:.1f} µs: "
+                         f"{sp.count} spikes")
         else:
             axes[1, 1].set_visible(False)
     return fig
