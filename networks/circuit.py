@@ -172,13 +172,7 @@ class Star:
 
     def state_columns(self) -> dict[str, int]:
         """``instance.state`` (lower case) -> its column in ``y``: the neuron's states, then each synapse's."""
-        cols = {f"{self.device}.{s.name.lower()}": 1 + j for j, s in enumerate(self.model.states)}
-        base = 1 + len(self.model.states)
-        for k, sd in enumerate(self.synapses):
-            nb = len(self.synapse_model.states)
-            cols.update({f"{sd.name}.{s.name.lower()}": base + k * nb + j
-                         for j, s in enumerate(self.synapse_model.states)})
-        return cols
+        return _state_columns(self.device, self.model, self.synapses, self.synapse_model)
 
     def _conductances(self, br: Branch, volts, t) -> list:
         g = [np.full_like(t, 1.0 / r) if r > 0 else np.full_like(t, np.inf) for r in br.ohms]
@@ -186,6 +180,15 @@ class Star:
             k, node, g_on, g_off = br.gate
             g[k] = np.maximum(g_on * volts(node) + g_off, 1e-300)
         return g
+
+
+def _state_columns(device: str, model: CompactModel, synapses, synapse_model) -> dict[str, int]:
+    cols = {f"{device}.{s.name.lower()}": 1 + j for j, s in enumerate(model.states)}
+    base = 1 + len(model.states)
+    for k, sd in enumerate(synapses):
+        nb = len(synapse_model.states)
+        cols.update({f"{sd.name}.{s.name.lower()}": base + k * nb + j for j, s in enumerate(synapse_model.states)})
+    return cols
 
 
 def _defaults(model: CompactModel) -> dict[str, float]:
@@ -353,8 +356,7 @@ def extract(net: Netlist) -> Star:
     # ---- what to return
     chain_nodes = {nd for br in branches for nd in br.nodes}
     nodes = known | chain_nodes | {mem}
-    columns = Star(net.title, mem, C, model, inst.name.lower(), params, sign, dev_node, driven, sources, (), (),
-                   0.0, 0.0, (), syn_model, tuple(synapses)).state_columns()
+    columns = _state_columns(inst.name.lower(), model, synapses, syn_model)
     saves = []
     for name in [*net.saves, *(pr[k] for pr in net.probes.values() for k in ("v", "i") if k in pr)]:
         name = name.lower()
