@@ -17,8 +17,8 @@ seconds per condition in the batch, by wall clock and by CPU time: other process
 slow both), and the agreement: the fraction of conditions whose spike counts differ by at most one,
 with every disagreement listed and re-run in ngspice at tight tolerance (reltol 1e-6, 0.5 ns
 steps), which says which of the two was off (``--no-recheck`` skips that). The paper's conditions
-(Fig. 2d-f's neuron, Fig. 3c's dendrite) are compared first. Nothing is asserted: the numbers are
-the result.
+(Fig. 2d-f's neuron, Fig. 3c's dendrite) are compared first, the runs of ``fig7bcd`` (the 2 x 1 TaOx
+array: synapse devices integrated with the neuron) last. Nothing is asserted: the numbers are the result.
 """
 
 from __future__ import annotations
@@ -170,6 +170,33 @@ def time_vector(nets, threads: int | None, repeat: int = 3):
     return wfs, best
 
 
+def array_runs(device) -> list[tuple[str, object]]:
+    """(tag, netlist) of every run of ``fig7bcd`` at its defaults: the 2 x 1 TaOx/NbOx array (two synapse
+    devices and the neuron in one circuit)."""
+    from memspike.experiments.fig7bcd import Fig7Params, netlists
+    from pyspice_models.taox import TaOxParams
+
+    return netlists(Fig7Params(), device, TaOxParams())[0]
+
+
+def report_array(device, threads: int | None) -> None:
+    """fig7bcd's runs in both engines: time per run and spike counts, run by run."""
+    runs = array_runs(device)
+    nets = [net for _, net in runs]
+    ng_wfs, ng_wall, ng_cpu = time_ngspice(nets)
+    v_wfs, (v_wall, v_cpu, v_int) = time_vector(nets, threads)
+    thr = device.spike_current()
+    ng = [detect_spikes(w.time, w["i(vsense1)"], thr).count for w in ng_wfs]
+    vec = [detect_spikes(w.time, w["i(vsense1)"], thr).count for w in v_wfs]
+    n = len(nets)
+    print(f"\nfig7bcd's 2 x 1 TaOx/NbOx array (two synapse devices on one neuron): {n} runs")
+    print(f"  ngspice: {ng_wall.mean() * 1e3:.1f} ms per run (CPU {ng_cpu.mean() * 1e3:.1f} ms); vector: "
+          f"{v_wall / n * 1e3:.3f} ms per run in the batch (CPU {v_cpu / n * 1e3:.3f} ms)")
+    print(f"  speed-up per run: {ng_wall.sum() / v_wall:.0f}x wall clock, {ng_cpu.sum() / v_cpu:.0f}x CPU time")
+    for (tag, _), a, b in zip(runs, ng, vec, strict=True):
+        print(f"  {tag:16s} ngspice {a:4d}  vector {b:4d}{'' if abs(a - b) <= 1 else '  DISAGREE'}")
+
+
 def report(title: str, labelled, device, threads: int | None, recheck: bool = True) -> dict:
     nets = [net_of(s, device) for _, s in labelled]
     ng_wfs, ng_wall, ng_cpu = time_ngspice(nets)
@@ -230,6 +257,7 @@ def main(argv=None):
         print(f"  {lab:42s} ngspice {a:4d}  vector {b:4d}")
     report(f"random conditions (seed {args.seed}, {args.kind})", sample(args.n, args.seed, args.kind), device,
            args.threads, not args.no_recheck)
+    report_array(device, args.threads)
 
 
 if __name__ == "__main__":

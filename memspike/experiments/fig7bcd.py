@@ -107,20 +107,19 @@ def _offsets(p) -> np.ndarray:
     return np.arange(-k, k + 1) * p.window_step
 
 
-def _array(ctx, s1, s2):
-    p = ctx.p
+def _array(p, device, synapse, s1, s2):
     for name in ("g_1", "g_2"):
         g = getattr(p, name)
-        if not ctx.synapse.g_min <= g <= ctx.synapse.g_max:
+        if not synapse.g_min <= g <= synapse.g_max:
             raise ParameterError(name, g, f"a conductance the synapse can hold: [g_min, g_max] = "
-                                 f"[{ctx.synapse.g_min:g}, {ctx.synapse.g_max:g}] S")
-    return crossbar(inputs=[s1, s2], weights=[[p.g_1], [p.g_2]], C_m=p.C_m, device=ctx.device,
-                    synapse=ctx.synapse, idle="ground", tail=TAIL, title="memspike 2x1 array (Fig. 7a)")
+                                 f"[{synapse.g_min:g}, {synapse.g_max:g}] S")
+    return crossbar(inputs=[s1, s2], weights=[[p.g_1], [p.g_2]], C_m=p.C_m, device=device,
+                    synapse=synapse, idle="ground", tail=TAIL, title="memspike 2x1 array (Fig. 7a)")
 
 
-def run(ctx) -> Results:
-    """Coincidence detection, 2 x 1 array: synchronous, S2 late, S2 random; and the coincidence window."""
-    p = ctx.p
+def netlists(p: Fig7Params, device, synapse) -> tuple[list, dict]:
+    """The runs of ``p``: ``[(tag, netlist)]`` (synchronous, S2 late, S2 random per seed, the coincidence
+    window) and the random runs' pulse starts per seed."""
     s1 = PulseTrain(amplitude=p.amplitude, width=p.width, interval=p.interval, n_pulses=p.n_pulses)
     seeds = [p.seed + k for k in range(p.n_seeds)]
     starts = {sd: random_starts(sd, p.n_pulses, p.width, p.interval, p.random_min_gap) for sd in seeds}
@@ -131,7 +130,16 @@ def run(ctx) -> Results:
              **{f"random_seed{sd}": (s1, pulses_to_pwl(starts[sd], p.width, p.amplitude, EDGE)) for sd in seeds},
              "window": (pulses_to_pwl(w1, p.width, p.amplitude, EDGE),
                         pulses_to_pwl(w1 + offsets, p.width, p.amplitude, EDGE))}
-    items = [(tag, _array(ctx, a, b)) for tag, (a, b) in cases.items()]
+    return [(tag, _array(p, device, synapse, a, b)) for tag, (a, b) in cases.items()], starts
+
+
+def run(ctx) -> Results:
+    """Coincidence detection, 2 x 1 array: synchronous, S2 late, S2 random; and the coincidence window."""
+    p = ctx.p
+    items, starts = netlists(p, ctx.device, ctx.synapse)
+    seeds = list(starts)
+    period = p.width + p.interval
+    offsets = _offsets(p)
     wfs = ctx.simulate(items)
     runs = {tag: (ctx.spikes(wf, net, "n1"), wf) for (tag, net), wf in zip(items, wfs, strict=True)}
     runs["random"] = runs[f"random_seed{p.seed}"]
