@@ -6,8 +6,8 @@ The device-level vector engine (``--engine vector``):
   same ones the ngspice subcircuit and the Verilog-A module are rendered from) into numba code: the branch
   current, every ``ddt(state)`` and their exact Jacobian, compiled once per model and cached on disk;
 * :mod:`networks.circuit` reads the circuit a typed :class:`~circuits.netlist.Netlist` describes (one neuron
-  device on a membrane node fed through resistive branches: every circuit of ``neuron``, ``dendrite``,
-  Figs. 2-4) and refuses, naming the element, any other;
+  device on a membrane node fed through resistive branches and synapse devices: every circuit of ``neuron``,
+  ``dendrite``, Figs. 2-4 and Fig. 7b-d's 2 x 1 TaOx array) and refuses, naming the element, any other;
 * :mod:`networks.kernel` is the integrator (implicit BDF2 with per-circuit adaptive steps; its docstring
   says why), :mod:`networks.simulate` runs batches of netlists through it on every core;
 * :mod:`networks.engine` registers it as the engine ``vector``; :mod:`networks.deck` and
