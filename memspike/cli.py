@@ -20,7 +20,7 @@ from pathlib import Path
 from circuits.format import parse_si
 from pyspice_models.params import ParameterError
 
-from .text import fmt
+from .text import fmt, value_text
 
 
 class _Parser(argparse.ArgumentParser):
@@ -386,11 +386,7 @@ def print_params(name: str, device: str | None = None) -> None:
         raise ParameterError("--device", str(device), f"one of {', '.join(exp.devices)} for {name}")
     device = model or exp.devices[0]
     default = exp.params()
-    def show(value, unit):       # a pattern parameter (unit "4 bits") as its bits
-        n = unit.split()[0] if unit.endswith(" bits") else None
-        return f"{int(value):0{n}d}" if n else fmt(value)
-
-    rows = [(k, unit, show(getattr(default, k), unit), rng, doc) for k, unit, doc, rng in exp.params.table()]
+    rows = [(k, unit, value_text(getattr(default, k), unit), rng, doc) for k, unit, doc, rng in exp.params.table()]
     dev = dev if dev is not None else NEURON_DEVICES[device]()
     rows += [(f"device.{k}", unit, fmt(getattr(dev, k)), rng, doc) for k, unit, doc, rng in dev.table()]
     if exp.synapse:

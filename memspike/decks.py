@@ -16,6 +16,8 @@ import numbers
 from circuits.format import check_comment
 from pyspice_models.params import ParameterError
 
+from .text import value_text
+
 RUN = "ngspice -b -r out.raw <this file>"
 
 
@@ -31,7 +33,7 @@ def deck_header(*, what: str, figure: str, values: list[tuple[str, float, str, s
     for name, value, unit, meaning in values:
         if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
             raise ParameterError(name, value, "a finite number")
-        lines.append(f"{name} = {value:.6g}{' ' + unit if unit else ''} : {meaning}")
+        lines.append(f"{name} = {value_text(value, unit, 6)}{' ' + unit if unit else ''} : {meaning}")
     lines += [f"memspike {version}", f"run: {run or RUN}"]
     return [check_comment(line, "header line") for line in lines]
 

@@ -19,7 +19,7 @@ from . import __version__
 from .experiments import REGISTRY, execute, prepare
 from .experiments.base import check_out, margin_text, param_rows
 from .io import write_text_atomic
-from .text import fmt
+from .text import fmt, params_from_json, value_text
 
 TITLE = "memspike: paper vs simulation"
 
@@ -168,9 +168,9 @@ def document(docs, failures, quick: bool, runtime: float) -> list[tuple]:
                            [[k, fmt(r["value"]), r["unit"], r["source"], "" if r["tol"] is None else fmt(r["tol"])]
                             for k, r in d["paper"].items()]))
         exp = REGISTRY[name]
-        used = exp.params(**d["parameters"]["circuit"])
+        used = params_from_json(exp.params, d["parameters"]["circuit"])
         blocks.append(("table", ["parameter", "value", "unit", "reason"],
-                       [[k, fmt(v), unit, doc] for k, v, unit, doc in param_rows(exp, used, d["quick"])]))
+                       [[k, value_text(v, unit), unit, doc] for k, v, unit, doc in param_rows(exp, used, d["quick"])]))
     return blocks
 
 

@@ -22,3 +22,33 @@ def fmt(v, max_items: int = 8) -> str:
         more = f", ... ({len(v)} values)" if len(v) > max_items else ""
         return "[" + ", ".join(items) + more + "]"
     return str(v)
+
+
+def bits_width(unit: str) -> int | None:
+    """The number of bits of a pattern parameter's unit (``"4 bits"``: 4), else None. A pattern is stored
+    as the number with its digits (0101 -> 101), so it is shown zero-padded to that width."""
+    head, _, tail = unit.partition(" ")
+    return int(head) if tail == "bits" and head.isdigit() else None
+
+
+def value_text(value, unit: str = "", digits: int | None = None) -> str:
+    """A parameter value as a person reads it: a pattern (unit ``"N bits"``) as its N bits, else
+    :func:`fmt` (or ``digits`` significant digits)."""
+    n = bits_width(unit)
+    if n is not None:
+        return f"{int(value):0{n}d}"
+    return f"{float(value):.{digits}g}" if digits is not None and not isinstance(value, bool) else fmt(value)
+
+
+def json_params(params) -> dict:
+    """A parameter set for a results JSON: its values by name, patterns as their bits (``"0101"``)."""
+    units = {name: unit for name, unit, _, _ in params.table()}
+    return {k: value_text(v, units[k]) if bits_width(units[k]) is not None else v for k, v in params.as_dict().items()}
+
+
+def params_from_json(cls, values: dict):
+    """The parameter set of class ``cls`` a results JSON records (:func:`json_params`: patterns as bits)."""
+    units = {name: unit for name, unit, _, _ in cls.table()}
+    return cls(**{k: int(v) if bits_width(units.get(k, "")) is not None and isinstance(v, str) else v
+                  for k, v in values.items()})
+

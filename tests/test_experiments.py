@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from memspike.experiments import REGISTRY, execute
+from memspike.text import json_params
 
 CONTRACT_KEYS = {"experiment", "figure", "engine", "version", "parameters", "results", "checks", "netlists",
                  "probes", "runtime_s", "paper", "notes"}
@@ -44,7 +45,7 @@ def test_experiment_quick_variant(name, tmp_path):
         assert doc["results"]["fit"]["converged"], doc["results"]["fit"]
     on_disk = json.loads((tmp_path / f"{name}.json").read_text())
     assert on_disk["results"] == json.loads(json.dumps(doc["results"]))
-    assert on_disk["parameters"]["circuit"] == exp.quick_params().as_dict()
+    assert on_disk["parameters"]["circuit"] == json_params(exp.quick_params())
     png = tmp_path / f"{name}.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
     assert doc["netlists"] and doc["probes"]

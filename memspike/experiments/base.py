@@ -38,7 +38,7 @@ from pyspice_models.taox import TaOxParams
 
 from .. import __version__
 from ..io import apply_umask, replace_dir, save_figure_atomic, write_json_atomic
-from ..text import fmt
+from ..text import fmt, json_params
 
 log = logging.getLogger(__name__)
 
@@ -491,7 +491,7 @@ def execute(name: str, out: Path, *, engine: str = "ngspice", sets: dict[str, st
             "engine": engine,
             "version": __version__,
             "quick": quick,
-            "parameters": {"circuit": params.as_dict(), "device_model": device_name(device),
+            "parameters": {"circuit": json_params(params), "device_model": device_name(device),
                            "device": device.as_dict(), "synapse": synapse.as_dict()},
             "results": res.results,
             "checks": [c.as_dict() for c in res.checks],
