@@ -70,8 +70,14 @@ def reproduce(out: Path, *, quick: bool = False, scheduler: str | None = None, n
     write_text_atomic(out / "report.html", render_html(blocks))
     n_pass, n_all = _count(docs)
     if not quiet:
+        for d in docs:
+            for c in d["checks"]:
+                if not c["pass"]:
+                    print(f"  FAIL {d['experiment']}: {c['name']}: paper {fmt(c['paper'])}, simulated "
+                          f"{fmt(c['simulated'])} ({c['tolerance']})")
         print(f"{n_pass}/{n_all} checks passed in {runtime:.0f} s; report: {out / 'report.md'} "
-              f"(and report.html)")
+              f"(and report.html)" + ("; the failing checks are listed above and at the top of the report"
+                                      if n_pass < n_all else ""))
     return n_pass == n_all and not failures
 
 
