@@ -241,7 +241,8 @@ class PointNeuron:
         f = self.fit
         parts = [fmt.format(f[k] * scale) for k, fmt, scale in (
             ("sub_rms_V", "membrane RMS {:.3g} mV", 1e3), ("isi_rms_rel", "intervals RMS {:.2f} %", 100),
-            ("count_max_rel_error", "spike counts on the firing levels within {:.1f} % of ngspice", 100))
+            ("count_max_rel_error", "largest spike-count error on the sustained firing levels {:.1f} % (vs ngspice)",
+             100))
             if isinstance(f.get(k), int | float)]
         if parts:
             lines.append("fit: " + "; ".join(parts))

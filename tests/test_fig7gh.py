@@ -144,9 +144,13 @@ def test_run_takes_a_neuron_file_and_checks_it_against_its_levels(capsys, tmp_pa
     broken = json.loads(path.read_text())
     broken["fit_errors"]["levels"][0]["width"] = -1
     (tmp_path / "b.json").write_text(json.dumps(broken))
+    two = json.loads(path.read_text())
+    two["neuron"]["gains"] = two["neuron"]["gains"] * 2
+    (tmp_path / "two.json").write_text(json.dumps(two))
     capsys.readouterr()
     for args, name in [(["fig2e", "--neuron", str(path)], "--neuron"),
                        (["fig7gh", "--neuron", str(tmp_path / "b.json")], "--neuron"),
+                       (["fig7gh", "--neuron", str(tmp_path / "two.json")], "--neuron"),
                        (["fig7gh", "--neuron", str(tmp_path / "missing.json")], "--neuron"),
                        (["fig7gh", "--neuron", str(path), "--set", "C_m=10p"], "C_m"),
                        (["fig7gh", "--neuron", str(path), "--set", "device.T0=310K"], "device.T0"),

@@ -459,6 +459,9 @@ def execute(name: str, out: Path, *, engine: str = "ngspice", sets: dict[str, st
 
         raw = _read_bytes(neuron)
         point = PointNeuron.load(neuron)
+        if len(point.gains) != 1:
+            raise ParameterError("--neuron", str(neuron), f"a neuron file of one synapse for {name}, which drives "
+                                 f"one (this one has {len(point.gains)} gains: a two-input extraction)")
         recorded_levels(point, str(neuron))         # malformed levels: refused before anything is written
         nfile = {"path": str(Path(neuron).resolve()), "sha256": hashlib.sha256(raw).hexdigest(),
                  "neuron": point.values(), "provenance": point.provenance}
