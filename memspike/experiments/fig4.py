@@ -43,8 +43,10 @@ class Fig4Params(Synapses, Interval, Timing):
     R_2: float = again(40e3, "Supp. Table 1 stand-in: weak modulatory synapse; each 0.1 V of m adds only 2.5 µA, "
                        "so the count climbs over m = 0.4..0.6 V instead of jumping from 0 to 9")
     C_m: float = again(100e-12, "Supp. Table 1 stand-in: integration over about a pulse (R_1||R_2 C_m = 0.84 µs): "
-                       "at most one spike per pulse (9 of 10: the first pulse only charges), and an isolated pulse "
-                       "never fires (the IO curves rise with drive frequency)")
+                       "at Fig. 4c's 0.4 µs interval at most one spike per pulse (9 of 10: the first pulse only "
+                       "charges), and an isolated pulse never fires (the IO curves rise with drive frequency); "
+                       "at the IO sweep's shortest gaps (0.05 µs) with m >= 0.6 V the node no longer relaxes "
+                       "between pulses and some pulses fire twice (up to 13 of 10)")
     idle_grounded: int = again(1, "m = 0: S2 stays connected, held at 0 V (a disconnected S2 could not let a "
                                "sub-threshold m matter)")
 
