@@ -57,8 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", parents=[common], help="run one experiment")
     r.add_argument("name")
     r.add_argument("--out", default="results", help="output folder (default: results)")
-    r.add_argument("--engine", default="ngspice", help="ngspice (default), or vacask where the experiment "
-                   "has it (see memspike list)")
+    r.add_argument("--engine", default="ngspice", help="ngspice (default), or vacask or vector (the device "
+                   "equations in numba, many circuits at once) where the experiment has it (see memspike list)")
     r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="a parameter (memspike params NAME lists them), e.g. C_m=30pF or device.T0=320K")
     r.add_argument("--device", default=None, help="the NbOx neuron model: nbox_et (electro-thermal, default) or "
@@ -415,6 +415,10 @@ def summary(doc: dict, out: Path) -> list[str]:
              f"{doc['runtime_s']:.1f} s" + (" (quick variant)" if doc["quick"] else "")]
     for key in exp.headline:
         value = doc["results"][key]
+        if isinstance(value, dict) and isinstance(value.get("seed"), list) and "spike_count" in value:
+            lines.append(f"  {key}: spike_count " + ", ".join(
+                f"{c} (seed {sd})" for sd, c in zip(value["seed"], value["spike_count"], strict=False)))
+            continue
         if isinstance(value, dict) and "spike_count" in value:
             value = value["spike_count"]
         lines.append(f"  {key} = {fmt(value)}")
@@ -437,7 +441,8 @@ def summary(doc: dict, out: Path) -> list[str]:
             lines.append(f"  margin of {knob}: {margin_text(tight[1]['minus'], v['unit'])} down, "
                          f"{margin_text(tight[1]['plus'], v['unit'])} up before '{tight[0]}' fails")
     name = doc["experiment"]
-    lines.append(f"wrote {out / (name + '.json')}, {out / (name + '.png')}, {out / name}/")
+    decks = f", {out / name}/" if doc["netlists"] else " (no simulator decks: nothing was simulated)"
+    lines.append(f"wrote {out / (name + '.json')}, {out / (name + '.png')}{decks}")
     return lines
 
 

@@ -21,7 +21,8 @@ PAPER = {"fit_r2": Ref(0.9, "", "memspike criterion: the rate surface of Fig. 3d
 class Fig3dParams(Fig3cParams):
     v_min: float = param(0.6, "V", "Fig. 3d: amplitudes from 0.6 V", lo=0, hi=20)
     v_max: float = param(0.9, "V", "Fig. 3d: to 0.9 V", lo=0, hi=20)
-    n_levels: int = param(7, "", "amplitudes per input (0.05 V steps)", lo=3, hi=50, lo_open=False, integer=True)
+    n_levels: int = param(7, "", "amplitudes per input, evenly from v_min to v_max (7: 0.05 V steps)",
+                          lo=3, hi=50, lo_open=False, integer=True)
 
     def _check_relations(self):
         if not self.v_min < self.v_max:

@@ -184,7 +184,8 @@ def run(ctx) -> Results:
         # seeds 7-11), so the check reads the mean over the n_seeds trials, not a chosen seed
         Check("spikes, S2 at random times (mean over seeds)", "<= 10 % of synchronous",
               {"mean": float(np.mean(per_seed)), "per_seed": per_seed},
-              f"mean <= {fmt(limit)} spikes (10 % of {count['sync']}; seeds {seeds[0]}-{seeds[-1]})",
+              f"mean <= {fmt(limit)} spikes (10 % of {count['sync']}; "
+              + (f"seeds {seeds[0]}-{seeds[-1]})" if len(seeds) > 1 else f"seed {seeds[0]})"),
               count["sync"] > 0 and float(np.mean(per_seed)) <= limit),
     ]
     mean = res["random_seeds"]["mean_fraction"]
@@ -227,7 +228,7 @@ def plot(r: Results):
         ax_v = fig.add_subplot(grid[1, col], sharex=ax_in, sharey=shared.get("v"))
         shared.setdefault("v", ax_v)
         ax_v.plot(t, wf["v(c1)"], color="0.2", lw=0.6)
-        ax_v.set_ylabel("membrane v(c1) (V)")
+        ax_v.set_ylabel("membrane voltage (V)")
         ax_i = fig.add_subplot(grid[2, col], sharex=ax_in, sharey=shared.get("i"))
         shared.setdefault("i", ax_i)
         ax_i.plot(t, wf["i(vsense1)"] * 1e3, color="tab:orange", lw=0.6)
@@ -246,7 +247,8 @@ def plot(r: Results):
     counts = [res["spike_count_sync"], res["spike_count_async"], res["spike_count_random"]]
     ax.bar(["sync", "async", f"random\n(seed {p.seed})"], counts, color=["tab:blue", "tab:gray", "tab:green"])
     ax.plot([2] * len(rs["seed"]), rs["spike_count"], "o", mfc="none", color="k", ms=4,
-            label=f"random, seeds {rs['seed'][0]}-{rs['seed'][-1]}")
+            label="random, " + (f"seeds {rs['seed'][0]}-{rs['seed'][-1]}" if len(rs["seed"]) > 1
+                                else f"seed {rs['seed'][0]}"))
     ax.axhline(0.1 * res["spike_count_sync"], color="tab:green", ls=":", lw=1, label="10 % of sync")
     paper = r.paper["rate_sync"]
     ax.axhline(paper.value * res["duration"], **PAPER_LINE, label="paper ~0.3 MHz (sync)")
