@@ -91,7 +91,7 @@ def plot(r: Results):
         ax.axvline(defaults[key] * scale, **METHODS, label="the paper's fixed value (Methods)")
         ax.set_xlabel(label)
         ax.set_ylabel(f"spike count ({p.n_pulses} pulses)")
-        ax.set_ylim(bottom=0)
+        ax.set_ylim(0, max(res[key]["spike_count"] + [1]) * 1.12)       # room for the markers at the top
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
     ax = axes[1, 2]

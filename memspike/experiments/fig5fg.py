@@ -200,10 +200,10 @@ def plot(r: Results):
     ax = axes[1, 1]
     first = p.patterns()[0]
     (_, net), wf = d["runs"][d["patterns"].index(first)]
-    for j, pat in enumerate(p.patterns()):
-        ax.plot(wf.time * 1e6, wf[f"v(c{j + 1})"], lw=0.8,
+    for j, (pat, ls) in enumerate(zip(p.patterns(), ("-", "-", "--", ":"), strict=True)):
+        ax.plot(wf.time * 1e6, wf[f"v(c{j + 1})"], lw=0.9 if ls == "-" else 1.3, ls=ls,
                 label=f"neuron {j + 1} ({pat})" + (" : its pattern" if pat == first else ""))
-    ax.axhline(d["v_th"], **PAPER_LINE, label=f"device threshold {d['v_th']:.3f} V")
+    ax.axhline(d["v_th"], **{**PAPER_LINE, "color": "k"}, label=f"device threshold {d['v_th']:.3f} V")
     ax.set_xlabel("time (µs)")
     ax.set_ylabel("membrane voltage (V)")
     legend_outside(ax, ncol=3, title=f"membranes of the four neurons, input {first}")

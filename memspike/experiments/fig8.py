@@ -205,7 +205,9 @@ def plot(r: Results):
     for key, res in d["out"].items():
         dv = res["distance_vs_duration"]
         style = "-" if key.endswith(d["chosen"]) else ":"
-        ax.plot(np.asarray(dv["duration"]) * 1e3, dv["distance"], "o" + style, ms=4,
+        paper_f = key.startswith("paper")          # open, larger markers: equal curves stay visible
+        ax.plot(np.asarray(dv["duration"]) * 1e3, dv["distance"], ("o" if paper_f else "s") + style,
+                ms=7 if paper_f else 4, mfc="none" if paper_f else None,
                 label=f"f: {key.split('/')[0]}, I_ext {key.split('/')[1].replace('_', ' ')}")
     ax.set_xlabel("duration of m (ms)")
     ax.set_ylabel("remapping distance (neurons)")

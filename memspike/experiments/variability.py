@@ -541,8 +541,8 @@ def plot(r: Results):
     ax.plot(s12, b, "o", color="tab:purple", alpha=0.6, ms=4, label="one draw")
     top = max(float(b.max()), float(s12.max()), 0.1) * 1.1
     ax.plot([0, top], [0, top], color="0.4", lw=0.8, ls=":", label="both = S1 + S2")
-    ax.set_xlim(0, top)
-    ax.set_ylim(0, top)
+    ax.set_xlim(-0.04 * top, top)                       # a draw at 0 shows whole
+    ax.set_ylim(-0.04 * top, top)
     ax.set_xlabel("rate S1 + rate S2 (MHz)")
     ax.set_ylabel("rate S1 and S2 (MHz)")
     ax.set_title(f"supralinear (both > S1 + S2)\nin {res['fig3c']['fraction']['supralinear']:.0%} of draws")
