@@ -252,6 +252,15 @@ def run(ctx) -> Results:
              "Ratio against the input pulse width: " + ", ".join(
                  f"{s['width'] * 1e9:g} ns: {s['spike_count_sync']}/{s['spike_count_background']}" for s in sweep)
              + " (sync/background spikes)."]
+    onset = f.get("onset") if isinstance(f.get("onset"), dict) else {}
+    if ctx.neuron is None and onset.get("lowest_firing_drive") is not None:
+        silent = onset.get("highest_silent_drive")
+        notes.append(f"v_th = {neuron.v_th:.3f} V is the point neuron's fitted threshold, not the device's "
+                     f"quasi-static "
+                     f"threshold ({ctx.device.threshold():.3f} V, the fold of its I-V): it is fitted to where and how "
+                     f"fast the circuit fires on constant drives, and the circuit starts firing between the drives "
+                     f"{'(none silent)' if silent is None else f'{silent:.3f} V (silent)'} and "
+                     f"{onset['lowest_firing_drive']:.3f} V (fires), above the fold.")
     return Results(res, checks, notes, data={"runs": runs, "neuron": neuron})
 
 
