@@ -470,8 +470,8 @@ def plot(r: Results):
     for key, v in res["runs"].items():
         main = key in ("memspike", "paper_scheme")
         ax.semilogx(steps, v["accuracy_vs_steps"], lw=1.4 if main else 0.8, ls="-" if main else ":",
-                    label=("memspike" if key == "memspike" else "paper scheme" if key == "paper_scheme" else key)
-                    + f" {v['test_accuracy']:.3f}")
+                    label=("memspike" if key == "memspike" else "paper scheme" if key == "paper_scheme"
+                           else v["label"]) + f" {v['test_accuracy']:.3f}")
     ax.axhline(PAPER["test_accuracy"].value, **PAPER_LINE)
     ax.axvline(10, color="0.5", lw=0.8, ls=":")
     ax.set_xlabel(f"inference steps (1 step = {p.dt * 1e6:g} µs)")
