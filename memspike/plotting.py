@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -44,3 +45,18 @@ def trace_panel(ax_v, t, vin, vmem, i, spikes_t=(), title=""):
     lines = ax_v.get_lines()[:2] + ax_i.get_lines()[:1]
     legend_outside(ax_v, lines, [ln.get_label() for ln in lines], title=title)
     return ax_i
+
+
+def value_map(ax, values, fmt: str, *, cmap: str, dark: str = "low", fontsize=None, skip_below=None, **imshow_kw):
+    """``values`` (rows x columns) as an image with each cell's value written on it (``fmt``, e.g. ``"{:.0f}"``)
+    in white on the colormap's dark end (``dark``: ``"low"`` for viridis/magma, ``"high"`` for Blues) and black
+    elsewhere; cells below ``skip_below`` stay unwritten. Returns the image (for a colorbar)."""
+    values = np.asarray(values, float)
+    im = ax.imshow(values, cmap=cmap, **imshow_kw)
+    half = max(float(values.max()), 1.0) / 2 if values.size else 0.0
+    for (i, j), v in np.ndenumerate(values):
+        if skip_below is not None and v < skip_below:
+            continue
+        on_dark = v < half if dark == "low" else v > half
+        ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=fontsize, color="w" if on_dark else "k")
+    return im

@@ -34,14 +34,15 @@ def test_helpers():
 def test_pulses_that_do_not_program_are_refused(tmp_path):
     with pytest.raises(ParameterError, match="set_amplitude"):
         execute("taox", tmp_path, quick=True, sets={**SMALL, "set_amplitude": "1.0"})
-    with pytest.raises(ParameterError, match="v_read"):
-        execute("taox", tmp_path, quick=True, sets={"v_read": "0"})
+    with pytest.raises(ParameterError, match="read_amplitude"):
+        execute("taox", tmp_path, quick=True, sets={"read_amplitude": "0"})
 
 
 @pytest.mark.ngspice
 def test_checks_can_fail(tmp_path):
     # reads above the SET threshold program; a sweep past it is not linear; 5 pulses cannot program
-    doc = execute("taox", tmp_path, quick=True, sets={**SMALL, "v_read": "1.7", "iv_peak": "1.8", "max_pulses": "5"})
+    doc = execute("taox", tmp_path, quick=True,
+                  sets={**SMALL, "read_amplitude": "1.7", "iv_peak": "1.8", "max_pulses": "5"})
     failed = {c["name"].split(" (")[0] for c in doc["checks"] if not c["pass"]}
     assert {"20 reads change nothing", "read I-V linear", "programming converges for every target",
             "curves follow the model's per-pulse law"} <= failed, failed

@@ -25,7 +25,7 @@ from circuits.programming import program_many
 from circuits.stimuli import PulseTrain
 from pyspice_models.params import ParameterError, again, param
 
-from ..plotting import PAPER_LINE, figure, legend_outside
+from ..plotting import PAPER_LINE, figure, legend_outside, value_map
 from ._shared import Amplitude, Interval, Membrane, Timing
 from .base import Check, Ref, Results, experiment
 
@@ -169,9 +169,7 @@ def plot(r: Results):
     p, d = r.params, r.data
     fig, axes = figure(2, 2, w=6.2, h=3.8)
     ax = axes[0, 0]
-    im = ax.imshow(d["g"] * 1e6, cmap="viridis", vmin=0)
-    for (i, j), g in np.ndenumerate(d["g"]):
-        ax.text(j, i, f"{g * 1e6:.0f}", ha="center", va="center", color="w" if g < d["g"].max() / 2 else "k")
+    im = value_map(ax, d["g"] * 1e6, "{:.0f}", cmap="viridis", vmin=0)
     ax.set_xticks(range(4), [f"n{j + 1}\n{pat}" for j, pat in enumerate(p.patterns())])
     ax.set_yticks(range(4), [f"S{i + 1}" for i in range(4)])
     ax.set_title("programmed conductances (µS): neuron j's column holds its pattern")
@@ -188,10 +186,7 @@ def plot(r: Results):
     legend_outside(ax, ncol=2, title="Fig. 5f-g: output of neurons 1 and 2 on the two-hot patterns")
     ax = axes[1, 0]
     counts = np.array(d["counts"], float)
-    im = ax.imshow(counts, cmap="magma", vmin=0, aspect="auto")
-    for (j, k), c in np.ndenumerate(counts):
-        ax.text(k, j, f"{c:.0f}", ha="center", va="center", fontsize=7,
-                color="w" if c < max(counts.max(), 1) / 2 else "k")
+    im = value_map(ax, counts, "{:.0f}", cmap="magma", fontsize=7, vmin=0, aspect="auto")
     ax.set_xticks(range(len(d["patterns"])), d["patterns"], rotation=90)
     ax.set_yticks(range(counts.shape[0]), [f"n{j + 1} ({pat})" for j, pat in enumerate(p.patterns())])
     ax.set_xlabel("input pattern (S1..S4)")

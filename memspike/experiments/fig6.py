@@ -72,7 +72,7 @@ from networks.snn_train import (
 from pyspice_models import device_name
 from pyspice_models.params import ParameterError, again, param
 
-from ..plotting import PAPER_LINE, figure, legend_outside
+from ..plotting import PAPER_LINE, figure, legend_outside, value_map
 from ._shared import Load
 from .base import Check, Ref, Results, experiment
 from .fig7gh import extract_neuron
@@ -480,11 +480,8 @@ def plot(r: Results):
     legend_outside(ax, ncol=2, title="test accuracy against steps (dotted: ablation; red: paper)")
     ax = axes[0, 2]
     cm = np.array(res["confusion"])
-    im = ax.imshow(cm, cmap="Blues")
-    for (i, j), v in np.ndenumerate(cm):
-        if v >= 1:                                  # entries may be fractional: ties are shared
-            ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=6,
-                    color="w" if v > cm.max() / 2 else "k")
+    # entries may be fractional (ties are shared): only whole images are written
+    im = value_map(ax, cm, "{:.0f}", cmap="Blues", dark="high", fontsize=6, skip_below=1)
     ax.set_xticks(range(10))
     ax.set_yticks(range(10))
     ax.set_xlabel("predicted digit")
@@ -496,9 +493,7 @@ def plot(r: Results):
     key = "10" if "10" in res["spike_counts"] else next(iter(res["spike_counts"]))
     st = res["spike_counts"][key]
     mc = np.array(st["mean_counts"])
-    im = ax.imshow(mc, cmap="viridis")
-    for (i, j), v in np.ndenumerate(mc):
-        ax.text(j, i, f"{v:.1f}", ha="center", va="center", fontsize=5.5, color="w" if v < mc.max() / 2 else "k")
+    im = value_map(ax, mc, "{:.1f}", cmap="viridis", fontsize=5.5)
     ax.set_xticks(range(10))
     ax.set_yticks(range(10))
     ax.set_xlabel("output neuron")

@@ -38,13 +38,12 @@ from circuits.programming import (
     tmax_for,
 )
 from circuits.stimuli import triangle
-from pyspice_models.params import ParameterError, Params, param
+from pyspice_models.params import again, param
 from pyspice_models.taox import TaOxParams, TaOxVariation, sample_taox
 
 from ..plotting import figure, legend_outside
 from .base import Check, Ref, Results, below, experiment, trend
 
-EDGE = 5e-9
 IV_STATES = (0.1, 0.5, 0.9)
 DISTURB_STATE = 0.5
 N_CMP = 10            # the first and last this many pulses are compared (nonlinearity)
@@ -64,18 +63,21 @@ PAPER = {
 
 
 @dataclass(frozen=True, kw_only=True)
-class TaoxParams(Params):
-    set_amplitude: float = param(1.7, "V", "SET pulse, 0.1 V above the model's 1.6 V SET threshold: a 500 ns pulse "
+class TaoxParams(PulseScheme):
+    """The programming pulses (:class:`~circuits.programming.PulseScheme`, with this experiment's reasons) and
+    the experiment's own trains, sweeps and draws."""
+
+    set_amplitude: float = again(1.7, "SET pulse, 0.1 V above the model's 1.6 V SET threshold: a 500 ns pulse "
                                  "moves w by ~5 % of what is left, so 50 pulses span the window with the saturating "
-                                 "curve of Supp. Fig. 9 (the paper gives no amplitude)", lo=0, hi=20)
-    reset_amplitude: float = param(-1.7, "V", "RESET pulse, the mirror of the SET pulse (symmetric thresholds of the "
-                                   "model)", lo=-20, hi=0)
-    width: float = param(500e-9, "s", "programming pulse width; with the amplitude it sets the step per pulse "
-                         "(~5 % of the remaining window)", lo=2 * EDGE, hi=1e-3)
-    gap: float = param(0.5e-6, "s", "0 V between a pulse and its read (and before the next pulse)", lo=EDGE, hi=1e-3)
-    v_read: float = param(1.0, "V", "read voltage: 1 V, the paper's read and input amplitude (Fig. 5), below both "
-                          "thresholds", lo=-20, hi=20)
-    read_width: float = param(1e-6, "s", "read pulse width (the paper's 1 us input pulses)", lo=2 * EDGE, hi=1e-3)
+                                 "curve of Supp. Fig. 9 (the paper gives no amplitude)")
+    reset_amplitude: float = again(-1.7, "RESET pulse, the mirror of the SET pulse (symmetric thresholds of the "
+                                   "model)")
+    width: float = again(500e-9, "programming pulse width; with the amplitude it sets the step per pulse (~5 % of "
+                         "the remaining window)")
+    gap: float = again(0.5e-6, "0 V between a pulse and its read (and before the next pulse)")
+    read_amplitude: float = again(1.0, "read voltage: 1 V, the paper's read and input amplitude (Fig. 5), below "
+                                  "both thresholds")
+    read_width: float = again(1e-6, "read pulse width (the paper's 1 us input pulses)")
     n_pulses: int = param(50, "", "SET pulses, then as many RESET pulses (Supp. Fig. 9: 50 of each)", lo=2 * N_CMP,
                           hi=2000, lo_open=False, integer=True)
     n_reads: int = param(1000, "", "reads of the read-disturbance train (20 times the reads of a curve)", lo=2,
@@ -97,22 +99,14 @@ class TaoxParams(Params):
     max_pulses: int = param(100, "", "pulses a verify loop may apply before giving up (from one end of the window "
                             "to the other takes ~80)", lo=1, hi=10000, lo_open=False, integer=True)
 
-    def _check_relations(self):
-        if self.reset_amplitude == 0:
-            raise ParameterError("reset_amplitude", self.reset_amplitude, "a negative voltage (RESET)")
-        if self.v_read == 0:
-            raise ParameterError("v_read", self.v_read, "a non-zero read voltage (g = I / V)")
-
-
 def scheme_of(p: TaoxParams) -> PulseScheme:
-    return PulseScheme(set_amplitude=p.set_amplitude, reset_amplitude=p.reset_amplitude, width=p.width,
-                       read_amplitude=p.v_read, read_width=p.read_width, gap=p.gap, edge=EDGE)
+    return PulseScheme(**{k: getattr(p, k) for k in PulseScheme.names()})
 
 
 def train(p: TaoxParams):
     """The segments of one cycle (a read, then SET + read pairs, then RESET + read pairs) and the index of
     each read among them."""
-    read = (p.v_read, p.read_width)
+    read = (p.read_amplitude, p.read_width)
     segs = [read]
     for amp in (p.set_amplitude, p.reset_amplitude):
         segs += [(amp, p.width), read] * p.n_pulses
@@ -122,13 +116,13 @@ def train(p: TaoxParams):
 
 def train_netlist(syn: TaOxParams, p: TaoxParams):
     segs, reads = train(p)
-    points, starts = schedule(segs, gap=p.gap, edge=EDGE)
+    points, starts = schedule(segs, gap=p.gap, edge=p.edge)
     return synapse_netlist(syn, points, tmax=tmax_for(segs, p.gap), title="memspike TaOx SET and RESET trains"), \
         starts[reads]
 
 
 def curve(wf, starts, p: TaoxParams) -> np.ndarray:
-    return np.array([read_g(wf, t, p.read_width, p.v_read) for t in starts])
+    return np.array([read_g(wf, t, p.read_width, p.read_amplitude) for t in starts])
 
 
 def iv_netlist(syn: TaOxParams, p: TaoxParams):
@@ -137,8 +131,8 @@ def iv_netlist(syn: TaOxParams, p: TaoxParams):
 
 
 def disturb_netlist(syn: TaOxParams, p: TaoxParams):
-    segs = [(p.v_read, p.read_width)] * p.n_reads
-    points, starts = schedule(segs, gap=p.gap, edge=EDGE)
+    segs = [(p.read_amplitude, p.read_width)] * p.n_reads
+    points, starts = schedule(segs, gap=p.gap, edge=p.edge)
     return synapse_netlist(syn, points, tmax=tmax_for(segs, p.gap), title="memspike TaOx read disturbance"), starts
 
 
@@ -229,7 +223,7 @@ def run(ctx) -> Results:
     iv_dev = max(x["rel_dev"] for x in iv)
     # read disturbance: the reads' g against the first, and the state, bounded by one pulse's step
     wf_d = wfs["reads"]
-    g_reads = np.array([read_g(wf_d, t, p.read_width, p.v_read) for t in dist_t])
+    g_reads = np.array([read_g(wf_d, t, p.read_width, p.read_amplitude) for t in dist_t])
     one_step = min(steps(syn, syn.conductance(DISTURB_STATE), scheme))
     dg_reads = float(max(np.max(np.abs(g_reads - g_reads[0])),
                          np.max(np.abs(wf_d["v(x1.dw)"])) * (syn.g_max - syn.g_min)))
