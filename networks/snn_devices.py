@@ -56,6 +56,8 @@ import numpy as np
 from circuits.programming import PulseScheme, factors
 from pyspice_models.taox import TaOxParams, TaOxVariation, sample_taox
 
+from .snn import _next
+
 N_DRAWS = 256           # device draws of the model that give the distribution of per-device steps
 
 
@@ -215,12 +217,10 @@ class PairArray:
 # --------------------------------------------------------------------------- the programming kernel
 @numba.njit(cache=True, inline="always")
 def _uniform(x):  # pragma: no cover - compiled
-    """xorshift64*: (new state, uniform in (0, 1))."""
-    x ^= x >> np.uint64(12)
-    x ^= x << np.uint64(25)
-    x ^= x >> np.uint64(27)
-    r = x * np.uint64(0x2545F4914F6CDD1D)
-    return x, (float(r >> np.uint64(11)) + 0.5) * (1.0 / 9007199254740992.0)
+    """The event generator's xorshift64* (:func:`networks.snn._next`), moved half a step off 0: (new state,
+    uniform in (0, 1)), for a logarithm."""
+    x, u = _next(x)
+    return x, u + 0.5 / 9007199254740992.0
 
 
 @numba.njit(cache=True, inline="always")
