@@ -11,9 +11,9 @@ per transient in each engine, the VACASK/ngspice time ratio, the spike count of 
 N neurons: speed is never bought with a different answer) and, over the sizes, the exponent a of t ~ N^a
 (a least-squares line through log t against log N; N^2 crossings, so 2 is linear in the element count).
 
-The default sizes stop at 16 (about 20 s in ngspice). ngspice's time grows about as N^2.5: 32 x 32 took
-2 minutes on a shared 2-core machine, so 64 x 64 (4096 TaOx and 64 NbOx devices) would take over ten (extrapolated);
-VACASK runs it in seconds (``--sizes 32 64 --engines vacask``).
+The default sizes stop at 16 (8 s in ngspice on the 2-core development machine). ngspice's time grows
+about as N^2.3 there and VACASK's as N^0.7, so larger arrays (64 x 64: 4096 TaOx and 64 NbOx devices) are
+VACASK's (``--sizes 32 64 --engines vacask``).
 """
 
 from __future__ import annotations
