@@ -72,6 +72,7 @@ References:
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import logging
 import math
@@ -216,9 +217,15 @@ class PointNeuron:
     def load(cls, path) -> PointNeuron:
         """Read and validate a neuron file; :class:`ParameterError` (one line) for a missing, malformed or
         out-of-range file."""
+        return cls.read(path)[0]
+
+    @classmethod
+    def read(cls, path) -> tuple[PointNeuron, str]:
+        """:meth:`load`, and the sha256 of the bytes it read (what a run records of the file)."""
         path = Path(path)
         try:
-            text = path.read_text()
+            raw = path.read_bytes()
+            text = raw.decode()
         except OSError as e:
             raise ParameterError("--neuron", str(path), f"a readable file ({e.strerror or e})") from None
         except UnicodeDecodeError:
@@ -229,7 +236,7 @@ class PointNeuron:
             msg = e.msg if isinstance(e, json.JSONDecodeError) else str(e)
             where = f" (line {e.lineno}: {msg})" if isinstance(e, json.JSONDecodeError) else f" ({msg})"
             raise ParameterError("--neuron", str(path), f"a JSON file{where}") from None
-        return cls.from_json(doc, str(path))
+        return cls.from_json(doc, str(path)), hashlib.sha256(raw).hexdigest()
 
     def summary(self) -> list[str]:
         """Lines a person reads: every value with its unit, and the headline fit errors."""

@@ -14,7 +14,6 @@ folder), then runs, plots and writes ``DIR/NAME.json``, ``DIR/NAME.png`` and
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import tempfile
@@ -457,13 +456,12 @@ def execute(name: str, out: Path, *, engine: str = "ngspice", sets: dict[str, st
     if neuron is not None:
         from networks.point import PointNeuron, recorded_levels
 
-        raw = _read_bytes(neuron)
-        point = PointNeuron.load(neuron)
+        point, digest = PointNeuron.read(neuron)
         if len(point.gains) != 1:
             raise ParameterError("--neuron", str(neuron), f"a neuron file of one synapse for {name}, which drives "
                                  f"one (this one has {len(point.gains)} gains: a two-input extraction)")
         recorded_levels(point, str(neuron))         # malformed levels: refused before anything is written
-        nfile = {"path": str(Path(neuron).resolve()), "sha256": hashlib.sha256(raw).hexdigest(),
+        nfile = {"path": str(Path(neuron).resolve()), "sha256": digest,
                  "neuron": point.values(), "provenance": point.provenance}
     out = check_out(out, [name])
     import matplotlib
@@ -516,14 +514,6 @@ def execute(name: str, out: Path, *, engine: str = "ngspice", sets: dict[str, st
     log.info("%s: %d/%d checks passed in %.1f s; wrote %s", name, sum(c.passed for c in res.checks),
              len(res.checks), runtime, out / f"{name}.json")
     return doc
-
-
-def _read_bytes(path) -> bytes:
-    """A file's bytes (for its sha256), or the one-line error :meth:`PointNeuron.load` gives."""
-    try:
-        return Path(path).read_bytes()
-    except OSError as e:
-        raise ParameterError("--neuron", str(path), f"a readable file ({e.strerror or e})") from None
 
 
 # --------------------------------------------------------------------------- check helpers
