@@ -210,6 +210,12 @@ def report(title: str, labelled, device, threads: int | None, recheck: bool = Tr
     print(f"  vector:  {v_wall * 1e3:.1f} ms for the batch (best of 3): {v_wall / n * 1e3:.3f} ms per condition "
           f"(CPU {v_cpu / n * 1e3:.3f} ms on all threads; integration alone {v_int / n * 1e3:.3f} ms)")
     print(f"  speed-up per condition: {ng_wall.sum() / v_wall:.0f}x wall clock, {ng_cpu.sum() / v_cpu:.0f}x CPU time")
+    points = np.array([w.time.size for w in ng_wfs])
+    steps = np.array([w.meta["steps"] + w.meta["rejected"] for w in v_wfs])
+    print(f"  where the ratio comes from: ngspice takes {points.mean():.0f} time points per run at "
+          f"{ng_cpu.sum() / points.sum() * 1e6:.1f} us CPU each; the vector engine {steps.mean():.0f} steps per "
+          f"condition (accepted and rejected) at {v_int / steps.sum() * 1e9:.0f} ns each (integration, wall clock "
+          f"on every thread): {points.sum() / steps.sum():.2f} ngspice points per vector step")
     kinds = sorted({type(s).__name__ for _, s in labelled})
     if len(kinds) > 1:
         for kind in kinds:
@@ -217,6 +223,13 @@ def report(title: str, labelled, device, threads: int | None, recheck: bool = Tr
             _, (w, c, _) = time_vector([nets[k] for k in sel], threads)
             print(f"    {kind}: ngspice {ng_wall[sel].mean() * 1e3:.1f} ms per run, vector {w / len(sel) * 1e3:.3f} ms "
                   f"per condition: {ng_wall[sel].sum() / w:.0f}x")
+    spiking = np.array(ng) > 0
+    for label, sel in (("spiking", np.flatnonzero(spiking)), ("silent", np.flatnonzero(~spiking))):
+        if sel.size and sel.size < n:
+            _, (w, c, _) = time_vector([nets[k] for k in sel], threads)
+            print(f"    {label} in ngspice ({sel.size}): ngspice {ng_wall[sel].mean() * 1e3:.1f} ms and "
+                  f"{points[sel].mean():.0f} points per run, vector {w / sel.size * 1e3:.3f} ms and "
+                  f"{steps[sel].mean():.0f} steps per condition: {ng_wall[sel].sum() / w:.0f}x")
     print(f"  agreement with ngspice (the decks as written): {np.mean(diff <= 1) * 100:.1f} % within one spike "
           f"({int(np.sum(diff <= 1))}/{n}), {np.mean(diff == 0) * 100:.1f} % equal; spikes in all: ngspice "
           f"{sum(ng)}, vector {sum(vec)}")
