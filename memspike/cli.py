@@ -284,7 +284,7 @@ def extract(args) -> int:
     out = Path(args.out)
     if out.is_dir():
         raise ParameterError("--out", str(out), "a file name (this is a folder)")
-    check_out(out.parent if str(out.parent) else Path("."), [])
+    check_out(out.parent if str(out.parent) else Path("."), [], file=out)
     neuron = extract(params.circuit(), device, quick=args.quick, version=__version__, device_model=model)
     if dfile is not None:
         neuron.provenance["device_file"] = dfile.record()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -255,6 +256,15 @@ def test_extract_bad_input_is_one_line_and_exit_2(capsys, tmp_path, args, key):
     code, out, err = _cli(capsys, "extract", "--out", str(tmp_path / "x.json"), *args)
     assert code == 2 and err.count("\n") == 1 and key in err, err
     assert not (tmp_path / "x.json").exists()
+
+
+def test_extract_out_that_cannot_be_written_names_the_file(capsys, tmp_path):
+    (tmp_path / "blocker").write_text("a file, not a folder")
+    for out in (Path("/proc/memspike_x.json"), tmp_path / "blocker" / "x.json"):
+        code, _, err = _cli(capsys, "extract", "--out", str(out))
+        assert code == 2 and err.count("\n") == 1 and f"--out='{out}'" in err and str(out.parent) in err, err
+    code, _, err = _cli(capsys, "extract", "--out", str(tmp_path))
+    assert code == 2 and "a file name" in err, err
 
 
 def test_extract_checks_an_edited_file(capsys, tmp_path):

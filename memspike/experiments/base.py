@@ -369,10 +369,11 @@ def apply_overrides(exp: Experiment, sets: dict[str, str], quick: bool = False,
 
 
 # --------------------------------------------------------------------------- output folder
-def check_out(out: Path, names: list[str]) -> Path:
+def check_out(out: Path, names: list[str], file: Path | None = None) -> Path:
     """Make sure results can be written under ``out`` for experiments ``names``; refuse, don't move.
 
-    Raises :class:`ParameterError` (``--out``) before anything is written.
+    Raises :class:`ParameterError` (``--out``) before anything is written; with ``file`` (a file the
+    command writes in ``out``) the error names that file, the value the user gave.
     """
     out = Path(out)
     created = not out.exists()
@@ -387,6 +388,9 @@ def check_out(out: Path, names: list[str]) -> Path:
                 out.rmdir()
             except OSError:
                 pass
+        if file is not None:
+            raise ParameterError("--out", str(file), f"a file in a folder that can be created and written "
+                                 f"({out}: {e.strerror})") from None
         raise ParameterError("--out", str(out), f"a folder that can be created and written ({e.strerror})") from None
     for name in names:
         for path, want_dir in ((out / name, True), (out / f"{name}.json", False), (out / f"{name}.png", False)):
