@@ -40,6 +40,11 @@ def trace_panel(ax_v, t, vin, vmem, i, spikes_t=(), title=""):
     ax_i = ax_v.twinx()
     ax_i.plot(t * us, i * 1e3, color="tab:orange", lw=0.8, label="device current")
     ax_i.set_ylabel("device current (mA)")
+    ima = np.asarray(i, float) * 1e3
+    if ima.size and np.all(np.isfinite(ima)):
+        lo, hi = min(0.0, float(ima.min())), max(0.0, float(ima.max()))
+        pad = 0.08 * (hi - lo) or 1e-6
+        ax_i.set_ylim(lo - (pad if lo < 0 else 0.02 * (hi - lo)), hi + pad)   # spike peaks clear of the frame
     for ts in spikes_t:
         ax_i.axvline(ts * us, color="tab:orange", alpha=0.15, lw=0.6)
     lines = ax_v.get_lines()[:2] + ax_i.get_lines()[:1]

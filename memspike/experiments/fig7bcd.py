@@ -232,7 +232,7 @@ def plot(r: Results):
         ax_i = fig.add_subplot(grid[2, col], sharex=ax_in, sharey=shared.get("i"))
         shared.setdefault("i", ax_i)
         ax_i.plot(t, wf["i(vsense1)"] * 1e3, color="tab:orange", lw=0.6)
-        ax_i.plot(sp.times * us, sp.peaks * 1e3, "v", color="tab:red", ms=3)
+        ax_i.plot(sp.times * us, sp.peaks * 1e3 * 1.08, "v", color="tab:red", ms=3)    # a mark above each peak
         ax_i.set_ylabel("neuron current (mA)")
         ax_i.set_xlabel("time (µs)")
     ax = fig.add_subplot(grid[:2, 3])
