@@ -113,6 +113,22 @@ def propagation_threshold(p: Fig8Params, hill: dict, per_step_input: bool) -> fl
     return None
 
 
+def _m0_note(p: Fig8Params, hill: dict, r4) -> list[str]:
+    """Where memspike's fitted m = 0 curve passes theta, against the simulated m = 0 IO curve (fig4)."""
+    io = r4.results["io"]
+    sim0 = max(io["spike_count"][0])
+    d = np.linspace(1e3, 2 * max(io["frequency"]), 4000)
+    above = np.flatnonzero(hill_io(d, 0.0, **hill) > p.theta)
+    paper = np.flatnonzero(hill_io(d, 0.0, **PAPER["hill"].value) > p.theta)
+    if sim0 > 0 or not above.size:
+        return []
+    return [f"memspike's fitted m = 0 curve (n = k3 = {hill['k3']:.3g}) passes theta = {p.theta:g} from "
+            f"{d[above[0]] / 1e6:.2f} MHz on, while the simulated m = 0 neuron fires no spike at any drive up to "
+            f"{max(io['frequency']) / 1e6:.2f} MHz (fig4): Eq. 3's forms cannot make that curve flat and the "
+            "others steep at once (fig4's fit_per_m)."
+            + (f" The paper's f passes theta at m = 0 from {d[paper[0]] / 1e6:.2f} MHz." if paper.size else "")]
+
+
 def run(ctx) -> Results:
     """Chain of 200 rate neurons (Eq. 5, Euler) with f from Eq. 2: remapping distance against m's duration."""
     p = ctx.p
@@ -178,6 +194,7 @@ def run(ctx) -> Results:
                      f"the paper's 100 m + 50) the wave travels {own['distance']['with_m']} neurons at m = "
                      f"{p.m_amp:g}; it needs m >= {own['m_needed_to_travel']} V to travel (paper's f: "
                      f"{main['m_needed_to_travel']} V). m = 0.8 V lies beyond Fig. 4's 0.7 V: Eq. 3 extrapolated.")
+        notes.extend(_m0_note(p, fits["memspike"], r4))
     return Results(res, checks, notes, data={"with_m": with_m, "without": without, "out": out, "chosen": chosen,
                                              "r4": r4})
 
