@@ -74,7 +74,7 @@ def reproduce(out: Path, *, quick: bool = False, scheduler: str | None = None, n
             for c in d["checks"]:
                 if not c["pass"]:
                     print(f"  FAIL {d['experiment']}: {c['name']}: paper {fmt(c['paper'])}, simulated "
-                          f"{fmt(c['simulated'])} ({c['tolerance']})")
+                          f"{fmt(c['simulated'])} (required: {c['tolerance']})")
         print(f"{n_pass}/{n_all} checks passed in {runtime:.0f} s; report: {out / 'report.md'} "
               f"(and report.html)" + ("; the failing checks are listed above and at the top of the report"
                                       if n_pass < n_all else ""))
@@ -139,7 +139,7 @@ def document(docs, failures, quick: bool, runtime: float) -> list[tuple]:
               "otherwise (a memspike criterion)."),
     ]
     failing = [f"{d['experiment']}: {c['name']} (paper {fmt(c['paper'])}, simulated {fmt(c['simulated'])}; "
-               f"{c['tolerance']})" for d in docs for c in d["checks"] if not c["pass"]]
+               f"required: {c['tolerance']})" for d in docs for c in d["checks"] if not c["pass"]]
     if failing:
         blocks.append(("p", "**Checks that fail** (each experiment's notes below say why; the runs that show it "
                             "are in its JSON):"))

@@ -28,7 +28,7 @@ def test_defaults_valid(cls):
 
 def test_nbox_defaults_match_paper():
     p = NbOxParams()
-    # the paper's 0.8 V / 0.6 V, within the +/- 0.05 V of TARGETS.md (v_th sits at 0.77 V so that
+    # the paper's 0.8 V / 0.6 V, within the +/- 0.05 V of the project's targets (v_th sits at 0.77 V so that
     # the 0.8 V inputs of Fig. 3g-h can fire the neuron through their synaptic resistors)
     assert 0.75 <= p.v_th <= 0.85
     assert p.v_hold == pytest.approx(0.6, abs=0.05)

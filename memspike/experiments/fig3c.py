@@ -22,9 +22,10 @@ class Fig3cParams(Synapses, Interval, Timing, Amplitude):
     n_pulses: int = again(10, "Fig. 3c: 10 pulses")
     R_1: float = again(5.2e3, "Supp. Table 1 stand-in: one 0.9 V input must hold the node only just above "
                        "threshold: at Vth = 0.77 V it delivers (0.9 - 0.77)/R_1 = 25.0 µA against the device's "
-                       "23.9 µA at the threshold fold, so the node creeps up over a few pulses and the neuron "
-                       "fires every 2-3 pulses (~0.36 MHz); the centre of the 5.0-5.35 kΩ band in which the "
-                       "single-input rate stays within 0.36 ± 0.1 MHz (see the margins)")
+                       "23.9 µA at the threshold fold, so the node creeps up over the first pulses and the neuron "
+                       "then fires on every second pulse (5 spikes in 11 µs: 0.455 MHz, inside 0.36 ± 0.1 MHz near "
+                       "its upper edge; 4 spikes would be 0.364 MHz); the centre of the 5.0-5.35 kΩ band in which "
+                       "the single-input rate stays within 0.36 ± 0.1 MHz (see the margins: a few mV of Vth move it)")
     R_2: float = again(5.2e3, "equal synapses, as Fig. 3c shows S1 and S2 alike")
     C_m: float = again(115e-12, "Supp. Table 1 stand-in: sets the recharge time after each spike with both inputs "
                        "(R/2 = 2.6 kΩ): ~1.7 spikes per pulse (~1.7 MHz); 120 pF puts the both-input count on a "

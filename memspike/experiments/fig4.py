@@ -88,7 +88,9 @@ def run(ctx) -> Results:
     if fit:
         d_half = np.array([float(half_max_drive(m, **fit.params)) for m in ms])
         gain = np.array([float(hill_gain(dh, m, **fit.params)) for dh, m in zip(d_half, ms, strict=True)])
-        inside = (d_half >= freqs.min()) & (d_half <= freqs.max())
+        # Eq. 4 is read only where the simulated IO curve itself reaches half maximum inside the drives (a
+        # fitted curve can rise where the neuron never fires: m = 0 here, which the joint fit bends)
+        inside = (d_half >= freqs.min()) & (d_half <= freqs.max()) & (counts.max(axis=1) >= 0.5 * fit.params["R_max"])
     else:
         d_half = gain = inside = None
     r_ref = fit.params["R_max"] if fit else float(counts.max())
@@ -101,8 +103,9 @@ def run(ctx) -> Results:
            "half_max_drive": None if d_half is None else d_half.tolist(),
            "gain_empirical": [None if not np.isfinite(g) else g for g in gain_emp],
            "gain_definition": "Eq. 4 (spikes per Hz of drive) at each m's half-maximum drive d50/a(m) of the "
-                              "fitted Eqs. 2-3; gain_empirical: the IO curve's slope between its 25 % and "
-                              "75 % crossings of R_max (None where not inside the data)",
+                              "fitted Eqs. 2-3 (the check reads it where that drive lies inside the drives and "
+                              "the simulated IO curve reaches half maximum); gain_empirical: the IO curve's "
+                              "slope between its 25 % and 75 % crossings of R_max (None where not inside the data)",
            "fit_paper": {**paper_hill, "spike_count_at_fig4c_drive": paper_pred.tolist(),
                          "r2_on_simulation": r_squared(counts.ravel(), hill_io(D, M, **paper_hill).ravel()),
                          "hill_coefficient_n": (paper_hill["k2"] * ms + paper_hill["k3"]).tolist()},
@@ -189,7 +192,8 @@ def plot(r: Results):
     if gain is not None:
         ax.plot(ms[inside], gain[inside] * 1e6, "o-", label="Eq. 4 at half max (fit)")
         if (~inside).any():
-            ax.plot(ms[~inside], gain[~inside] * 1e6, "o", mfc="none", color="C0", label="half max outside drives")
+            ax.plot(ms[~inside], gain[~inside] * 1e6, "o", mfc="none", color="C0",
+                    label="fit only (the data do not reach half max)")
     ax.plot(ms, r.data["gain_emp"] * 1e6, "D--", color="C1", ms=5, label="IO slope 25-75 % (data)")
     ax.set_xlabel("modulation m (V)")
     ax.set_ylabel("gain df/dd (spikes per MHz)")
