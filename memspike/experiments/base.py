@@ -352,8 +352,8 @@ def apply_overrides(exp: Experiment, sets: dict[str, str], quick: bool = False,
         name = key[len(prefix):]
         if name not in cls.names():
             allowed = ", ".join(prefix + n for n in cls.names())
-            raise ParameterError(key, text, "one of " + allowed + ("" if prefix else
-                                                                   " (or device.<name>, synapse.<name>)"))
+            more = "device.<name>, synapse.<name>" if exp.synapse else "device.<name>"
+            raise ParameterError(key, text, "one of " + allowed + ("" if prefix else f" (or {more})"))
         changes[name] = parse_si(key, text, cls.field_meta(name)["unit"])
     out = []
     for prefix, (cls, default, changes) in groups.items():
@@ -388,10 +388,14 @@ def check_out(out: Path, names: list[str], file: Path | None = None) -> Path:
                 out.rmdir()
             except OSError:
                 pass
+        if out.is_dir():
+            why = f"{out} cannot hold a new file: {e.strerror}"
+        else:
+            why = f"{out} is a file" if out.exists() else f"cannot create {out}: {e.strerror}"
         if file is not None:
             raise ParameterError("--out", str(file), f"a file in a folder that can be created and written "
-                                 f"({out}: {e.strerror})") from None
-        raise ParameterError("--out", str(out), f"a folder that can be created and written ({e.strerror})") from None
+                                 f"({why})") from None
+        raise ParameterError("--out", str(out), f"a folder that can be created and written ({why})") from None
     for name in names:
         for path, want_dir in ((out / name, True), (out / f"{name}.json", False), (out / f"{name}.png", False)):
             if path.exists() and path.is_dir() != want_dir:
