@@ -157,7 +157,8 @@ def truth_figure(tt, title: str, paper_truth):
     ax.bar(["00", "01", "10", "11"], rates, color=colors)
     ax.axhline(tt.threshold / 1e6, **PAPER_LINE, label=f"threshold {tt.threshold / 1e6:g} MHz (paper)")
     for k, (r, o, po) in enumerate(zip(rates, tt.outputs, paper_truth, strict=True)):
-        ax.text(k, r, f"out {o}\n(paper {po})", ha="center", va="bottom", fontsize=8)
+        ax.text(k, r, f"out {o}\n(paper {po})", ha="center", va="bottom", fontsize=8,
+                bbox={"fc": "white", "ec": "none", "pad": 1.0})          # legible over the threshold line
     ax.set_ylim(0, max(rates.max(), tt.threshold / 1e6) * 1.35 + 1e-9)
     ax.set_xlabel("inputs (S1 S2)")
     ax.set_ylabel("firing rate (MHz)")

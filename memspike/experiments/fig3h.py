@@ -101,7 +101,7 @@ def plot(r: Results):
     ax.set_ylabel("firing rate (MHz)")
     legend_outside(ax, ncol=2, title=f"Fig. 3h: {p.amplitude:g} V inputs")
     iv, (sp, wf, _) = r.data["example"]
-    inputs_panel(axes[0, 1], sp, wf, f"both, interval {iv * 1e6:.2g} µs: {sp.count} spikes")
+    inputs_panel(axes[0, 1], sp, wf, f"both, interval {iv * 1e6:.3g} µs: {sp.count} spikes")
     return fig
 
 

@@ -467,9 +467,11 @@ def plot(r: Results):
                    f"test: {p.T_eval} steps)")
     ax = axes[0, 1]
     steps = np.arange(1, p.T_test + 1)
+    ablation_colors = iter(["tab:green", "tab:purple", "tab:brown", "0.4", "tab:olive", "tab:cyan"])  # not red
     for key, v in res["runs"].items():
         main = key in ("memspike", "paper_scheme")
-        ax.semilogx(steps, v["accuracy_vs_steps"], lw=1.4 if main else 0.8, ls="-" if main else ":",
+        color = {"memspike": "tab:blue", "paper_scheme": "tab:orange"}.get(key) or next(ablation_colors, "0.6")
+        ax.semilogx(steps, v["accuracy_vs_steps"], lw=1.4 if main else 0.8, ls="-" if main else ":", color=color,
                     label=("memspike" if key == "memspike" else "paper scheme" if key == "paper_scheme"
                            else v["label"]) + f" {v['test_accuracy']:.3f}")
     ax.axhline(PAPER["test_accuracy"].value, **PAPER_LINE)
@@ -488,7 +490,7 @@ def plot(r: Results):
     ax.set_ylabel("true digit")
     ax.set_title(f"Fig. 6d: confusion, {int(cm.sum())} test images, {p.T_test} steps (accuracy "
                  f"{res['test_accuracy']:.4f})")
-    fig.colorbar(im, ax=ax, shrink=0.8)
+    fig.colorbar(im, ax=ax, shrink=0.8, label="test images")
     ax = axes[1, 0]
     key = "10" if "10" in res["spike_counts"] else next(iter(res["spike_counts"]))
     st = res["spike_counts"][key]
@@ -498,9 +500,9 @@ def plot(r: Results):
     ax.set_yticks(range(10))
     ax.set_xlabel("output neuron")
     ax.set_ylabel("input digit (correctly classified)")
-    ax.set_title(f"Fig. 6c: mean output spikes in {st['steps']} steps\n(winner {st['winner_mean']:.2f} +/- "
-                 f"{st['winner_std']:.2f}; paper ~3.5)")
-    fig.colorbar(im, ax=ax, shrink=0.8)
+    ax.set_title(f"Fig. 6c: mean output spikes in {st['steps']} steps, positive minus negative\n(winner "
+                 f"{st['winner_mean']:.2f} +/- {st['winner_std']:.2f}; paper ~3.5)")
+    fig.colorbar(im, ax=ax, shrink=0.8, label="spikes (positive - negative)")
     ax = axes[1, 1]
     keys = list(res["runs"])
     vals = [res["runs"][k]["test_accuracy"] for k in keys]
@@ -509,7 +511,8 @@ def plot(r: Results):
     colors = ["tab:blue" if k == "memspike" else "tab:orange" if k == "paper_scheme" else "0.6" for k in keys]
     ax.bar(range(len(keys)), vals, color=colors)
     for i, v in enumerate(vals):
-        ax.text(i, v + 0.003, f"{v:.3f}", ha="center", va="bottom", fontsize=6.5)
+        ax.text(i, v + 0.003, f"{v:.3f}", ha="center", va="bottom", fontsize=6.5,
+                bbox={"fc": "white", "ec": "none", "pad": 0.5})          # legible over the paper's line
     ax.axhline(PAPER["test_accuracy"].value, **PAPER_LINE, label="paper 83.24 %")
     ax.set_xticks(range(len(keys)), labels, fontsize=6)
     ax.set_ylim(max(0.0, min(vals) - 0.1), 1.0)

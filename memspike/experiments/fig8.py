@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from analysis.fits import hill_io
 from pyspice_models.params import ParameterError, param
@@ -205,7 +206,7 @@ def plot(r: Results):
     top = max(float(d["with_m"].max()), 1e-9)
     zoom = min(p.n_neurons, 20)
     for ax, act, title, rows in ((axes[0, 0], d["with_m"], f"Fig. 8b: visual input to neuron 0 for 0-"
-                                  f"{p.t_input * 1e3:g} ms (gold), m = {p.m_amp:g} from {p.m_on * 1e3:g}-"
+                                  f"{p.t_input * 1e3:g} ms (gold), m = {p.m_amp:g} V from {p.m_on * 1e3:g}-"
                                   f"{p.m_off * 1e3:g} ms", p.n_neurons),
                                  (axes[0, 1], d["without"], f"Fig. 8d: the same without m (neurons 0-{zoom - 1})",
                                   zoom)):
@@ -216,6 +217,7 @@ def plot(r: Results):
                 clip_on=False, solid_capstyle="butt")
         ax.set_xlabel("time (ms)")
         ax.set_ylabel("neuron (0: future receptive field)")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))           # neurons are whole
         ax.set_title(title)
         fig.colorbar(im, ax=ax, label="activity f (spikes)")
     ax = axes[1, 0]
@@ -235,7 +237,7 @@ def plot(r: Results):
     for name, hill in fits.items():
         for m, c in ((0.0, "0.5"), (p.m_amp, "tab:red")):
             ax.plot(dd, hill_io(dd * 1e6, m, **hill), color=c, ls="-" if name == "paper" else "--",
-                    label=f"{name}, m = {m:g}")
+                    label=f"{name}, m = {m:g} V")
     ax.axhline(p.theta, color="k", lw=0.8, ls=":", label=f"theta = {p.theta:g}")
     ax.set_xlabel("drive d (MHz)")
     ax.set_ylabel("f(d, m) (spikes)")

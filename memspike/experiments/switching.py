@@ -56,7 +56,7 @@ def plot(r: Results):
         ax2 = ax.twinx()
         ax2.plot(wf.time[sel] * 1e9, wf["v(in)"][sel], color="0.5", lw=0.8)
         ax2.set_ylabel("input (V)", color="0.4")
-        ax2.set_ylim(bottom=0)
+        ax2.set_ylim(0, 1.6 * float(np.max(wf["v(in)"][sel])))     # the input below the on current's plateau
         ax.set_xlabel("time (ns)")
         ax.set_ylabel("current (mA)")
         val, lim = res[key], r.paper[key].value

@@ -470,7 +470,7 @@ def _hist(ax, values, scale, color, label=None, bins=None):
     v = v[np.isfinite(v)] * scale
     if bins is None:
         bins = min(20, max(5, v.size // 3))
-    ax.hist(v, bins=bins, color=color, alpha=0.75, label=label)
+    ax.hist(v, bins=bins, color=color, alpha=0.75, label=label, ec="white", lw=0.4)
     return v
 
 
@@ -506,7 +506,8 @@ def plot(r: Results):
     ax = axes[1, 0]
     c = counts["fig2f"].ravel()
     step = max(1, int(np.ceil((c.max() - c.min() + 1) / 15)))      # about 15 bins of whole spikes
-    ax.hist(c, bins=np.arange(c.min() - 0.5, c.max() + step + 0.5, step), color="tab:green", alpha=0.8)
+    ax.hist(c, bins=np.arange(c.min() - 0.5, c.max() + step + 0.5, step), color="tab:green", alpha=0.8,
+            ec="white", lw=0.4)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     st = res["fig2f"]["spike_count"]
     ax.set_xlabel(f"spike count ({res['fig2f']['condition']['n_pulses']} pulses)")
@@ -523,7 +524,7 @@ def plot(r: Results):
         hi = max(allr.max(), (ref.value + ref.tol) / 1e6)
         bins = np.arange(np.floor(lo / step) - 0.5, np.ceil(hi / step) + 1.5) * step    # one bin per spike
         ax.hist([rates[t].ravel() / 1e6 for t in tags], bins=bins, color=list(colors), alpha=0.8,
-                label=[f"{t.upper() if t != 'both' else 'S1 and S2'}" for t in tags], stacked=True)
+                label=[f"{t.upper() if t != 'both' else 'S1 and S2'}" for t in tags], stacked=True, ec="white", lw=0.4)
         ax.axvline(ref.value / 1e6, **PAPER_LINE, label=f"paper {ref.value / 1e6:g} MHz")
         ax.axvspan((ref.value - ref.tol) / 1e6, (ref.value + ref.tol) / 1e6, color="tab:red", alpha=0.07, lw=0)
         f = res["fig3c"]["fraction"]["single_in_paper_band" if key == "rate_single" else "both_in_paper_band"]
