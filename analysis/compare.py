@@ -23,6 +23,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from scipy.signal import correlate, correlation_lags
 
+from .extract import noise
 from .spikes import detect_spikes
 
 MAX_GRID = 2**21          # points of the alignment grid (the step grows for very long records)
@@ -136,14 +137,18 @@ def compare_traces(sim: dict, meas: dict, *, threshold: float, align_on: str = "
     out["errors"] = errors
     i_m = np.asarray(meas["i"], float)[inside]
     i_s = resample(sim["t"], sim["i"], t)
-    sp_m = detect_spikes(t, i_m, threshold)
-    sp_s = detect_spikes(t, i_s, threshold)
+    # one rule for both traces: the measured noise sets the height and dip a spike needs (analysis.spikes)
+    sigma = noise(i_m)
+    sp_m = detect_spikes(t, i_m, threshold, noise=sigma)
+    sp_s = detect_spikes(t, i_s, threshold, noise=sigma)
     dur = duration if duration is not None else float(t[-1] - t[0])
     if tolerance is None:
         isis = [np.diff(x).min() for x in (sp_m.times, sp_s.times) if x.size > 1]
         tolerance = max(0.5 * min(isis), 3 * al["dt"]) if isis else max(0.1 * dur, 3 * al["dt"])
     out["spikes"] = {
         "threshold_A": float(threshold),
+        "noise_A": sigma,
+        "detection_height_A": sp_m.threshold,
         "measured": {"count": sp_m.count, "rate": sp_m.count / dur, "times": sp_m.times.tolist()},
         "simulated": {"count": sp_s.count, "rate": sp_s.count / dur, "times": sp_s.times.tolist()},
         "rate_duration": dur,

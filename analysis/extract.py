@@ -413,15 +413,19 @@ def smooth(y, w: int) -> np.ndarray:
     return np.convolve(y, k, "same") / np.convolve(np.ones_like(y), k, "same")
 
 
-def spike_features(t, i, threshold: float, v=None, vin=None, smooth_v: int = 5) -> dict:
+def spike_features(t, i, threshold: float, v=None, vin=None, smooth_v: int = 5,
+                   noise_i: float | None = None) -> dict:
     """Features of a spiking transient (see the module docstring): ``{name: (value, standard error)}`` plus
     ``count``, ``times`` and the noise levels ``noise_i``, ``noise_v`` (of the smoothed voltage). Spikes are
     :func:`analysis.spikes.detect_spikes` peaks above ``threshold`` (A). The voltage is smoothed over
-    ``smooth_v`` samples before its maxima and minima are taken (noise would bias them outwards)."""
+    ``smooth_v`` samples before its maxima and minima are taken (noise would bias them outwards). ``noise_i``:
+    the current's noise level that sets how deep a spike's dip must be (default: this trace's own; a simulation
+    compared with a measurement takes the measurement's, so both are read by one rule)."""
     t = np.asarray(t, float)
     a = np.abs(np.asarray(i, float))
-    sp = detect_spikes(t, a, threshold)
-    out: dict = {"count": sp.count, "times": sp.times, "noise_i": noise(a)}
+    sigma = noise(a)
+    sp = detect_spikes(t, a, threshold, noise=sigma if noise_i is None else noise_i)   # ripples are not spikes
+    out: dict = {"count": sp.count, "times": sp.times, "noise_i": sigma, "detection_height": sp.threshold}
     if v is not None:
         v = smooth(np.abs(np.asarray(v, float)), smooth_v)
         out["noise_v"] = noise(v)

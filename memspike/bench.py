@@ -467,7 +467,7 @@ def fit_neuron(measured, out, *, sets=None, device=None, fit=None, engine: str =
             for x, wf in zip(ok, wfs, strict=True):
                 g, s = _sampled(wf, dt)
                 f = spike_features(g, s["i(vsense)"], thr, s["v(mem)"] if "v_fire" in names else None,
-                                   s["v(in)"] if "latency" in names else None)
+                                   s["v(in)"] if "latency" in names else None, noise_i=mf["noise_i"])
                 cache[tuple(x)] = f
         return [cache[tuple(x)] for x in xs]
 
@@ -514,6 +514,9 @@ def fit_neuron(measured, out, *, sets=None, device=None, fit=None, engine: str =
         warnings.append(f"at a bound (x10 of the start or the model's range): {', '.join(at_bound)}")
     dev = device_at(sol.x)
     best = features([sol.x])[0] or {}
+    if best and best.get("count") != mf["count"]:
+        warnings.append(f"the fitted neuron fires {best.get('count')} spike(s) against {mf['count']} measured: the "
+                        "features (intervals, peaks, widths) are fitted, not the count")
     fitted = {k: {"value": getattr(dev, k), "stderr": float(getattr(dev, k) * s) if np.isfinite(s) else None,
                   "relative_stderr": float(s) if np.isfinite(s) else None, "unit": type(base).field_meta(k)["unit"],
                   "initial": getattr(base, k)} for k, s in zip(fit, se, strict=True)}
@@ -530,7 +533,8 @@ def fit_neuron(measured, out, *, sets=None, device=None, fit=None, engine: str =
     doc = {"command": "fit neuron", "measured": meas.summary(), "columns": tr.names, "dropped_rows": tr.dropped,
            "conditions": params.as_dict(), "model": model, "engine": engine,
            "measured_features": {k: {"value": mf[k][0], "stderr": mf[k][1]} for k in names},
-           "measured_spikes": mf["count"], "spike_threshold_A": thr,
+           "measured_spikes": mf["count"], "fitted_spikes": best.get("count"), "spike_threshold_A": thr,
+           "current_noise_A": mf["noise_i"], "spike_detection_height_A": mf["detection_height"],
            "fit": {"method": method, "fitted": fitted, "targets": targets, "chi2": chi2, "dof": dof,
                    "evaluations": len(history), "simulations": len(cache), "warnings": warnings},
            "history": history, "device_file": str(out / "device.json")}

@@ -340,7 +340,9 @@ def compare_summary(doc: dict, out: Path) -> list[str]:
              + f"): {doc['runtime_s']:.1f} s",
              f"  time offset = {fmt(al['shift'])} s (cross-correlation of {al['signal']}, step {fmt(al['dt'])} s)",
              f"  spikes: measured {sp['measured']['count']} ({fmt(sp['measured']['rate'])} Hz), simulated "
-             f"{sp['simulated']['count']} ({fmt(sp['simulated']['rate'])} Hz)",
+             f"{sp['simulated']['count']} ({fmt(sp['simulated']['rate'])} Hz) above {fmt(sp['detection_height_A'])} A"
+             + (f" (the measured noise, {fmt(sp['noise_A'])} A rms, raised it from {fmt(sp['threshold_A'])} A)"
+                if sp["detection_height_A"] > sp["threshold_A"] else ""),
              f"  spike times: {te['matched']} matched, {te['missed']} missed, {te['extra']} extra; error mean "
              f"{fmt(te['mean'])} s, rms {fmt(te['rms'])} s, max {fmt(te['max_abs'])} s"]
     for k, e in doc["errors"].items():

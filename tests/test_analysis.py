@@ -252,3 +252,27 @@ def test_a_held_on_current_with_solver_ripple_is_one_spike():
     i2 = i.copy()
     i2[(t > 0.5e-6) & (t < 0.52e-6)] = 0.0
     assert detect_spikes(t, i2, 1e-4).count == 2
+
+
+@pytest.mark.parametrize("sigma", [20e-6, 40e-6, 80e-6])
+def test_noisy_measured_current_counts_each_spike_once(sigma):
+    """A scope trace: 19 spikes of 0.7 mA, 10 uA baseline, white noise of 3-11 % of the peak. Every ripple of
+    the noise is a peak with a dip; with the trace's noise level each spike still counts once."""
+    from analysis.extract import noise
+
+    rng = np.random.default_rng(7)
+    t = np.arange(0.0, 2e-6, 1e-9)
+    centres = 0.1e-6 + 94e-9 * np.arange(19)
+    # each spike: a 2 ns rise and a 15 ns decay, as the device current of a relaxation oscillation
+    clean = 10e-6 + sum(0.7e-3 * np.where(t < c, np.exp(-0.5 * ((t - c) / 2e-9) ** 2), np.exp(-(t - c) / 15e-9))
+                        for c in centres)
+    i = clean + rng.normal(0.0, sigma, t.size)
+    est = noise(i)
+    assert 0.9 * sigma <= est <= 1.3 * sigma          # the spikes' own edges add a little
+    sp = detect_spikes(t, i, 74.7e-6, noise=est)
+    assert sp.count == 19 and np.all(np.abs(sp.times - centres) <= 4e-9)
+    assert sp.threshold == pytest.approx(max(74.7e-6, 6 * est))
+    assert detect_spikes(t, i, 74.7e-6).count > 19          # without it, the noise's ripples count as spikes
+    assert detect_spikes(t, clean, 74.7e-6, noise=0.0).count == 19
+    with pytest.raises(ValueError):
+        detect_spikes(t, i, 74.7e-6, noise=float("nan"))

@@ -75,6 +75,26 @@ def test_compare_recovers_the_shift(tmp_path, scope, align_on):
     assert doc["measured"]["format"] == "keysight-infiniivision" and doc["dropped_rows"] == 3
 
 
+def test_compare_counts_a_noisy_scope_trace_once_per_spike(tmp_path, capsys):
+    """Scope noise of 4 % of the spike peak on the current: every ripple would count as a spike at the device's
+    threshold; the measured noise raises the detection height and the summary says so."""
+    from memspike.bench import provenance, write_device_file
+
+    tr = neuron_trace(dt=1e-9, pre=0.2e-6, t0=-0.5e-6, noise_i=30e-6, seed=11)
+    f = write_infiniivision(tmp_path / "noisy.csv", tr["t"], [("Volt", tr["Vin"]), ("Volt", tr["V"]),
+                                                               ("Ampere", tr["I"])])
+    dev = write_device_file(tmp_path / "truth.json", TRUTH_NEURON, provenance("test", None))
+    out = tmp_path / "out"
+    assert main(["compare", str(f), *_sets(), "--out", str(out), "--input", "1", "--voltage", "2",
+                 "--device", str(dev)]) == 0
+    doc = json.loads((out / "compare.json").read_text())
+    sp = doc["spikes"]
+    assert sp["noise_A"] == pytest.approx(30e-6, rel=0.3) and sp["detection_height_A"] > sp["threshold_A"]
+    assert sp["measured"]["count"] == sp["simulated"]["count"] > 10
+    assert sp["time_errors"]["missed"] == sp["time_errors"]["extra"] == 0
+    assert "raised it from" in capsys.readouterr().out
+
+
 def test_compare_default_device_differs(tmp_path, scope, capsys):
     """The default device against the truth's trace: spikes drift, and the summary says so."""
     tr = scope
