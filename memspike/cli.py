@@ -12,6 +12,7 @@ point neuron (LIF) of the neuron circuit from ngspice runs (--out FILE); extract
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import shlex
 import sys
@@ -230,7 +231,8 @@ def _dispatch(args) -> int:
                        **({"device": args.device} if args.device else {}))
         return 0 if ok else 1
     if args.cmd in ("compare", "fit"):
-        return _bench(args)
+        with _no_empty_folder(Path(args.out)):
+            return _bench(args)
     if args.cmd == "export":
         from .experiments.base import check_out
         from .export import export
@@ -244,8 +246,29 @@ def _dispatch(args) -> int:
                 print(path)
         return 0
     if args.cmd == "extract":
-        return extract(args)
+        with _no_empty_folder(Path(args.out).parent):
+            return extract(args)
     return 2
+
+
+@contextlib.contextmanager
+def _no_empty_folder(folder: Path):
+    """A command that creates its output folder and then refuses its input (or fails) leaves no empty folder."""
+    new = []                                    # the folders that do not exist yet, innermost first
+    p = folder.absolute()
+    while not p.exists() and p != p.parent:
+        new.append(p)
+        p = p.parent
+    try:
+        yield
+    except BaseException:
+        for d in new:
+            try:
+                if d.is_dir() and not any(d.iterdir()):
+                    d.rmdir()
+            except OSError:
+                break
+        raise
 
 
 def extract(args) -> int:

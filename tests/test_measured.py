@@ -198,3 +198,15 @@ def test_cli_exit_2_one_line(tmp_path, capsys, cmd):
         assert not list(out.glob("*.json")) and not list(out.glob("*.png"))
     code = main(["fit", "iv", str(tmp_path / "nosuch.csv"), "--out", str(tmp_path / "o"), "-q"])
     assert code == 2 and "nosuch.csv: no such file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [["fit", "iv"], ["compare"], ["fit", "neuron"]])
+def test_refused_input_leaves_no_output_folder(tmp_path, capsys, argv):
+    """The output folder (and its new parents) goes when the measured file is refused: nothing is written."""
+    bad = tmp_path / "bad.csv"
+    bad.write_text("time (s),I (A)\n")
+    out = tmp_path / "new" / "out"
+    for f in (bad, tmp_path / "missing.csv"):
+        assert main([*argv, str(f), "--out", str(out)]) == 2
+        assert not (tmp_path / "new").exists()
+        assert capsys.readouterr().err.count("\n") == 1
