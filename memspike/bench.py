@@ -36,7 +36,7 @@ from pyspice_models.params import ParameterError, Params
 
 from . import __version__
 from .io import write_json_atomic
-from .text import fmt
+from .text import fmt, meaning_of
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +176,7 @@ def device_document(dev: Params, provenance: dict, fitted: dict | None = None) -
                           "cycle_to_cycle_sd": f.get("cycle_to_cycle_sd"), "initial": f.get("initial")})
         else:
             entry["fitted"] = False
-        entry["meaning"] = doc
+        entry["meaning"] = meaning_of(dev, name, unit, doc)
         params[name] = entry
     derived = {"threshold_V": {"value": dev.threshold(), "unit": "V", "meaning": "quasi-static threshold voltage"},
                "spike_current_A": {"value": dev.spike_current(), "unit": "A",

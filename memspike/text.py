@@ -52,3 +52,12 @@ def params_from_json(cls, values: dict):
     return cls(**{k: int(v) if bits_width(units.get(k, "")) is not None and isinstance(v, str) else v
                   for k, v in values.items()})
 
+
+
+def meaning_of(params, name: str, unit: str, doc: str) -> str:
+    """A parameter's meaning as a file or deck shows it: its documented reason, which is the default value's;
+    for a value that differs from the default, said so (a fitted or set value is not what the reason explains)."""
+    if name not in params.non_defaults():
+        return doc
+    default = value_text(getattr(type(params)(), name), unit, 6) + (f" {unit}" if unit else "")
+    return f"changed from the default {default}, whose reason reads: {doc}"

@@ -37,7 +37,7 @@ from pyspice_models.taox import TaOxParams
 
 from .. import __version__
 from ..io import apply_umask, replace_dir, save_figure_atomic, write_json_atomic
-from ..text import fmt, json_params
+from ..text import fmt, json_params, meaning_of
 
 log = logging.getLogger(__name__)
 
@@ -238,12 +238,10 @@ def deck_header(ctx: Context, filename: str) -> list[str]:
     from ..decks import deck_header as header
 
     rows = param_rows(ctx.exp, ctx.p, ctx.quick)
-    changed = ctx.device.non_defaults()
-    rows += [(f"device.{name}", getattr(ctx.device, name), unit, doc)
-             for name, unit, doc, _ in ctx.device.table() if name in changed]
-    changed = ctx.synapse.non_defaults()
-    rows += [(f"synapse.{name}", getattr(ctx.synapse, name), unit, doc)
-             for name, unit, doc, _ in ctx.synapse.table() if name in changed]
+    for prefix, params in (("device.", ctx.device), ("synapse.", ctx.synapse)):
+        changed = params.non_defaults()
+        rows += [(f"{prefix}{name}", getattr(params, name), unit, meaning_of(params, name, unit, doc))
+                 for name, unit, doc, _ in params.table() if name in changed]
     what = f"experiment {ctx.exp.name}: {ctx.exp.summary}" + (" (quick variant)" if ctx.quick else "")
     run = get_engine(ctx.engine).command(filename)
     return header(what=what, figure=ctx.exp.figure, values=rows, version=__version__, run=run)
