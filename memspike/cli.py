@@ -431,6 +431,16 @@ def print_params(name: str, device: str | None = None) -> None:
         print("--quick uses " + ", ".join(f"{k}={fmt(v)}" for k, v in exp.quick.items()))
 
 
+# units of the headline results the run summary prints (results in the JSON are SI; their definitions say so)
+HEADLINE_UNITS = {"mean_abs_v_th": "V", "mean_abs_v_hold": "V", "std_v_th": "V", "t_on": "s", "t_off": "s",
+                  "v_peak": "V", "i_peak": "A", "ndr_depth": "V", "dvth_dT0": "V/K", "T0_critical": "K",
+                  "rate": "Hz", "energy_per_spike": "J", "refractory_time": "s", "g_initial": "S",
+                  "g_after_set": "S", "g_after_reset": "S", "tau_thermal": "s", "R_L_C_m": "s", "gap": "s",
+                  "frequency": "Hz", "rate_s1": "Hz", "rate_s2": "Hz", "rate_both": "Hz", "rate_single": "Hz",
+                  "rates": "Hz", "dt": "s", "m": "V", "gain": "spikes/Hz", "rate_sync": "Hz",
+                  "peak_memory_bytes": "B"}
+
+
 def summary(doc: dict, out: Path) -> list[str]:
     """What a person wants after a run: the headline results and the checks, 4 significant digits."""
     from .experiments import REGISTRY
@@ -446,7 +456,8 @@ def summary(doc: dict, out: Path) -> list[str]:
             continue
         if isinstance(value, dict) and "spike_count" in value:
             value = value["spike_count"]
-        lines.append(f"  {key} = {fmt(value)}")
+        unit = HEADLINE_UNITS.get(key) if not isinstance(value, dict) else None
+        lines.append(f"  {key} = {fmt(value)}" + (f" {unit}" if unit else ""))
     if doc["checks"]:
         n = sum(c["pass"] for c in doc["checks"])
         lines.append(f"  checks: {n}/{len(doc['checks'])} passed")
