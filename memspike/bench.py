@@ -36,7 +36,7 @@ from pyspice_models.params import ParameterError, Params
 
 from . import __version__
 from .io import write_json_atomic
-from .text import fmt, meaning_of
+from .text import fmt, fmt_pm, meaning_of
 
 log = logging.getLogger(__name__)
 
@@ -567,7 +567,7 @@ def _plot_neuron(tr, wf, dt, fitted, targets, meas):
     ax_v.set_xlabel("time (µs)")
     for a in (ax_i, ax_v):
         a.grid(alpha=0.3)
-    text = ", ".join(f"{k} = {fmt(f['value'])} ± {fmt(f['stderr'])} {f['unit']}" for k, f in fitted.items())
+    text = ", ".join(f"{k} = {fmt_pm(f['value'], f['stderr'])} {f['unit']}" for k, f in fitted.items())
     legend_outside(ax_i, ncol=2, title=f"{meas.path.name}: {text}")
     legend_outside(ax_v, ncol=2)
     return fig
@@ -651,7 +651,7 @@ def _plot_compare(sim, meas, cmp, mobj, name):
         ax.plot((meas["t"] + shift) * us, meas[k] * scale[k], color="0.35", lw=0.7, label="measured (aligned)")
         if sim.get(k) is not None:
             ax.plot(sim["t"] * us, sim[k] * scale[k], color="tab:orange" if k == "i" else "tab:blue", lw=0.8,
-                    alpha=0.85, label=f"simulated ({name})")
+                    alpha=0.85, label=f"simulated {'current' if k == 'i' else 'voltage'} ({name})")
         ax.set_ylabel(label[k])
         ax.set_xlim(lo * us, hi * us)
         ax.grid(alpha=0.3)
@@ -663,7 +663,12 @@ def _plot_compare(sim, meas, cmp, mobj, name):
     te = sp["time_errors"]
     err = f", spike-time error rms {fmt(te['rms'] * 1e9)} ns" if te["rms"] is not None else ""
     nr = cmp["errors"].get("i", {}).get("nrmse")
-    legend_outside(axes[0, 0], ncol=2, title=f"{mobj.path.name} ({mobj.format}) vs {name}: spikes "
+    handles: dict = {}
+    for ax in axes[:, 0]:                        # every line's key once, on the top panel
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(lab, h)
+    legend_outside(axes[0, 0], list(handles.values()), list(handles), ncol=3,
+                   title=f"{mobj.path.name} ({mobj.format}) vs {name}: spikes "
                    f"{sp['measured']['count']} measured / {sp['simulated']['count']} simulated{err}; "
                    f"current NRMSE {fmt(nr)}; shift {fmt(shift * 1e9)} ns")
     return fig

@@ -21,7 +21,7 @@ from pathlib import Path
 from circuits.format import parse_si
 from pyspice_models.params import ParameterError
 
-from .text import fmt, value_text
+from .text import fmt, fmt_pm, value_text
 
 
 class _Parser(argparse.ArgumentParser):
@@ -387,7 +387,9 @@ def fit_summary(doc: dict, out: Path) -> list[str]:
     f = doc["fit"]
     lines.append(f"{doc['model']} fitted ({doc['runtime_s']:.1f} s):")
     for k, v in f["fitted"].items():
-        lines.append(f"  {k} = {fmt(v['value'])} +/- {fmt(v['stderr'])} {v['unit']} (start {fmt(v['initial'])})")
+        val = fmt_pm(v["value"], v["stderr"]).replace("±", "+/-")
+        missing = " (its error is not determined)" if v["stderr"] is None else ""
+        lines.append(f"  {k} = {val} {v['unit']}{missing} (start {fmt(v['initial'])})")
     for w in f["warnings"]:
         lines.append(f"  warning: {w}")
     name = "fit_iv" if doc["command"] == "fit iv" else "fit_neuron"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 
 
@@ -61,3 +62,17 @@ def meaning_of(params, name: str, unit: str, doc: str) -> str:
         return doc
     default = value_text(getattr(type(params)(), name), unit, 6) + (f" {unit}" if unit else "")
     return f"changed from the default {default}, whose reason reads: {doc}"
+
+
+def fmt_pm(value: float, err) -> str:
+    """``value ± err`` with the error at 2 significant digits and the value rounded to the same place
+    (``0.1242 ± 0.0034``, ``(1.400 ± 0.029)e-15``); the value alone (:func:`fmt`) without a finite error."""
+    if err is None or not math.isfinite(err) or err <= 0 or not math.isfinite(value):
+        return fmt(value)
+    last = math.floor(math.log10(err)) - 1                 # the decimal place of the error's second digit
+    lead = math.floor(math.log10(abs(value))) if value else last
+    if -3 <= lead < 4:
+        d = max(0, -last)
+        return f"{value:.{d}f} ± {err:.{d}f}"
+    d = max(0, lead - last)
+    return f"({value / 10 ** lead:.{d}f} ± {err / 10 ** lead:.{d}f})e{lead}"
