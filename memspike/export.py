@@ -83,7 +83,8 @@ state w (0: g_min, 1: g_max) since t = 0, where w is the instance's parameter
 `w0` (the programmed weight: `x1 row col taox_syn params: w0=0.25`). The decks measure the
 device current with a 0 V source in series (`i(vsense)`) and run with
 `.options method=gear reltol=1e-4 abstol=1e-10 vntol=1e-6` and a maximum step
-of 2 ns, fine enough for the 10 ns current spikes.
+of 2 ns in the neuron, dendrite and crossbar decks, fine enough for the 10 ns
+current spikes (0.2 ns in the switching step, 2.5 us in the 10 ms I-V sweep).
 
 ## Model parameters
 
