@@ -101,6 +101,9 @@ def nrmse(meas, sim) -> float:
     return float(np.sqrt(np.mean((meas - sim) ** 2)) / rng)
 
 
+MIN_OVERLAP = 20        # measured samples inside the simulated span, at least
+
+
 def compare_traces(sim: dict, meas: dict, *, threshold: float, align_on: str = "auto", dt: float | None = None,
                    max_shift: float | None = None, duration: float | None = None,
                    tolerance: float | None = None) -> dict:
@@ -124,8 +127,10 @@ def compare_traces(sim: dict, meas: dict, *, threshold: float, align_on: str = "
     al["signal"] = align_on
     tm = np.asarray(meas["t"], float) + al["shift"]
     inside = (tm >= sim["t"][0]) & (tm <= sim["t"][-1])
-    if inside.sum() < 3:
-        raise ValueError("the aligned traces do not overlap")
+    if inside.sum() < MIN_OVERLAP:
+        raise ValueError(f"the aligned traces share {int(inside.sum())} measured samples (at least {MIN_OVERLAP} "
+                         f"needed): the measured record spans {tm[-1] - tm[0]:.4g} s, the "
+                         f"simulation {sim['t'][-1] - sim['t'][0]:.4g} s (is the time column's unit right?)")
     t = tm[inside]
     out = {"alignment": al, "overlap": [float(t[0]), float(t[-1])], "points": int(t.size)}
     errors = {}
@@ -135,6 +140,16 @@ def compare_traces(sim: dict, meas: dict, *, threshold: float, align_on: str = "
             s = resample(sim["t"], sim[k], t)
             errors[k] = {"nrmse": nrmse(m, s), "rms": float(np.sqrt(np.mean((m - s) ** 2)))}
     out["errors"] = errors
+    # a column read in the wrong unit (mA written as A) shows as a scale far from the simulation's
+    warnings = []
+    for k, name in (("i", "current"), ("v", "voltage"), ("vin", "input voltage")):
+        if meas.get(k) is None or sim.get(k) is None:
+            continue
+        pm, ps = float(np.max(np.abs(np.asarray(meas[k], float)[inside]))), float(np.max(np.abs(sim[k])))
+        if ps > 0 and pm > 0 and not 0.1 <= pm / ps <= 10:
+            warnings.append(f"the measured {name} peaks at {pm:.4g}, {pm / ps:.3g} times the simulated {ps:.4g} "
+                            "(SI units): is the column's unit right?")
+    out["warnings"] = warnings
     i_m = np.asarray(meas["i"], float)[inside]
     i_s = resample(sim["t"], sim["i"], t)
     # one rule for both traces: the measured noise sets the height and dip a spike needs (analysis.spikes)

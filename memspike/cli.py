@@ -370,6 +370,7 @@ def compare_summary(doc: dict, out: Path) -> list[str]:
              f"{fmt(te['mean'])} s, rms {fmt(te['rms'])} s, max {fmt(te['max_abs'])} s"]
     for k, e in doc["errors"].items():
         lines.append(f"  NRMSE {dict(i='current', v='voltage', vin='input')[k]} = {fmt(e['nrmse'])}")
+    lines += [f"  warning: {w}" for w in doc.get("warnings", [])]
     lines.append(f"wrote {out / 'compare.json'}, {out / 'compare.png'}, {out / 'compare'}/")
     return lines
 

@@ -138,3 +138,22 @@ def test_align_and_match_pure():
     meas = {"t": tm, "i": y * 1e-3, "v": None, "vin": None}
     c = compare_traces(sim, meas, threshold=5e-4, align_on="i")
     assert c["errors"]["i"]["nrmse"] < 1e-3 and c["spikes"]["time_errors"]["max_abs"] < 1e-10
+
+
+def test_compare_warns_of_a_column_in_the_wrong_unit(tmp_path, scope, capsys):
+    """mA written under an "(A)" heading: the run goes on, and the summary and JSON say the scale is off."""
+    tr = scope
+    f = write_generic(tmp_path / "ma.csv", [("time (s)", tr["t"]), ("V_in (V)", tr["Vin"]), ("V_mem (V)", tr["V"]),
+                                            ("I_dev (A)", tr["I"] * 1e3)])
+    out = tmp_path / "out"
+    assert main(["compare", str(f), *_sets(), "--out", str(out)]) == 0
+    doc = json.loads((out / "compare.json").read_text())
+    assert any("measured current" in w and "unit" in w for w in doc["warnings"]), doc["warnings"]
+    assert not any("voltage" in w for w in doc["warnings"])
+    assert "warning: the measured current" in capsys.readouterr().out
+    # a time column in ms read as s: the records cannot overlap, and the error says what to check
+    g = write_generic(tmp_path / "ms.csv", [("time (s)", tr["t"] * 1e3), ("V_in (V)", tr["Vin"]),
+                                            ("V_mem (V)", tr["V"]), ("I_dev (A)", tr["I"])])
+    assert main(["compare", str(g), *_sets(), "--out", str(tmp_path / "o2"), "--align", "none"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "time column's unit" in err
