@@ -100,5 +100,5 @@ def plot(r: Results):
 EXPERIMENT = experiment(name="fig3d", figure="Fig. 3d", params=Fig3dParams, run=run, plot=plot, paper=PAPER,
                         engines=("ngspice", "vector"),
                         order=31, keys=("v1", "v2", "rate", "fit"), headline=("rate",),
-                        quick={"n_levels": 4, "n_pulses": 5},
+                        quick={"n_pulses": 5},      # the full grid (6 firing cells to judge), half the pulses
                         margins=(VTH_KNOB, synapse_knob("R_1", "R_2")))
