@@ -23,7 +23,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from scipy.signal import correlate, correlation_lags
 
-from .extract import noise
+from .extract import quiet_noise
 from .spikes import detect_spikes
 
 MAX_GRID = 2**21          # points of the alignment grid (the step grows for very long records)
@@ -140,22 +140,28 @@ def compare_traces(sim: dict, meas: dict, *, threshold: float, align_on: str = "
             s = resample(sim["t"], sim[k], t)
             errors[k] = {"nrmse": nrmse(m, s), "rms": float(np.sqrt(np.mean((m - s) ** 2)))}
     out["errors"] = errors
-    # a column read in the wrong unit (mA written as A) shows as a scale far from the simulation's
-    warnings = []
-    for k, name in (("i", "current"), ("v", "voltage"), ("vin", "input voltage")):
-        if meas.get(k) is None or sim.get(k) is None:
-            continue
-        pm, ps = float(np.max(np.abs(np.asarray(meas[k], float)[inside]))), float(np.max(np.abs(sim[k])))
-        if ps > 0 and pm > 0 and not 0.1 <= pm / ps <= 10:
-            warnings.append(f"the measured {name} peaks at {pm:.4g}, {pm / ps:.3g} times the simulated {ps:.4g} "
-                            "(SI units): is the column's unit right?")
-    out["warnings"] = warnings
     i_m = np.asarray(meas["i"], float)[inside]
     i_s = resample(sim["t"], sim["i"], t)
     # one rule for both traces: the measured noise sets the height and dip a spike needs (analysis.spikes)
-    sigma = noise(i_m)
+    sigma = quiet_noise(i_m)
     sp_m = detect_spikes(t, i_m, threshold, noise=sigma)
     sp_s = detect_spikes(t, i_s, threshold, noise=sigma)
+    warnings = []
+    # a column read in the wrong unit (mA written as A) shows as a scale far from the simulation's, over the
+    # same stretch; a current only where both fire (a silent simulation is a model's miss, not a unit's)
+    sim_fires = detect_spikes(t, i_s, threshold).count > 0           # at the device's own threshold
+    for k, name in (("i", "current"), ("v", "voltage"), ("vin", "input voltage")):
+        if meas.get(k) is None or sim.get(k) is None or (k == "i" and not (sp_m.count and sim_fires)):
+            continue
+        pm = float(np.max(np.abs(np.asarray(meas[k], float)[inside])))
+        ps = float(np.max(np.abs(resample(sim["t"], sim[k], t))))
+        if ps > 0 and pm > 0 and not 0.1 <= pm / ps <= 10:
+            warnings.append(f"the measured {name} peaks at {pm:.4g}, {pm / ps:.3g} times the simulated {ps:.4g} "
+                            "(SI units): is the column's unit right?")
+    if sp_m.count and sp_m.threshold > 0.5 * float(np.max(np.abs(i_m))):
+        warnings.append(f"the current's noise ({sigma:.3g} A rms) raised the spike height to {sp_m.threshold:.3g} A, "
+                        "over half the largest measured peak: the counts are not reliable at this noise")
+    out["warnings"] = warnings
     dur = duration if duration is not None else float(t[-1] - t[0])
     if tolerance is None:
         isis = [np.diff(x).min() for x in (sp_m.times, sp_s.times) if x.size > 1]

@@ -413,6 +413,17 @@ def smooth(y, w: int) -> np.ndarray:
     return np.convolve(y, k, "same") / np.convolve(np.ones_like(y), k, "same")
 
 
+def quiet_noise(y, chunks: int = 20) -> float:
+    """The white-noise level of a record whose signal may change from sample to sample (a spiking current
+    sampled coarsely): :func:`noise` of each of ``chunks`` stretches, the lower quartile of them. White noise
+    gives about its level in every stretch; a clean record's quiet stretches (a baseline, a gap between pulses)
+    give about zero, where the record as a whole would count the signal's own steps as noise."""
+    y = np.asarray(y, float)
+    k = max(1, min(chunks, y.size // 20))            # stretches of at least 20 samples
+    est = [noise(part) for part in np.array_split(y, k) if part.size >= 3]
+    return float(np.percentile(est, 25)) if est else 0.0
+
+
 def spike_features(t, i, threshold: float, v=None, vin=None, smooth_v: int = 5,
                    noise_i: float | None = None) -> dict:
     """Features of a spiking transient (see the module docstring): ``{name: (value, standard error)}`` plus
@@ -423,7 +434,7 @@ def spike_features(t, i, threshold: float, v=None, vin=None, smooth_v: int = 5,
     compared with a measurement takes the measurement's, so both are read by one rule)."""
     t = np.asarray(t, float)
     a = np.abs(np.asarray(i, float))
-    sigma = noise(a)
+    sigma = quiet_noise(i)                          # of the signed current: |i| folds the noise near zero
     sp = detect_spikes(t, a, threshold, noise=sigma if noise_i is None else noise_i)   # ripples are not spikes
     out: dict = {"count": sp.count, "times": sp.times, "noise_i": sigma, "detection_height": sp.threshold}
     if v is not None:

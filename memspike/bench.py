@@ -515,8 +515,9 @@ def fit_neuron(measured, out, *, sets=None, device=None, fit=None, engine: str =
     dev = device_at(sol.x)
     best = features([sol.x])[0] or {}
     if best and best.get("count") != mf["count"]:
-        warnings.append(f"the fitted neuron fires {best.get('count')} spike(s) against {mf['count']} measured: the "
-                        "features (intervals, peaks, widths) are fitted, not the count")
+        warnings.append(f"the fitted neuron fires {best.get('count')} spike(s) in its simulated run against "
+                        f"{mf['count']} in the measured record: where both span the same stimulus, the count is "
+                        "not matched (the features, intervals, peaks and widths, are fitted, not the count)")
     fitted = {k: {"value": getattr(dev, k), "stderr": float(getattr(dev, k) * s) if np.isfinite(s) else None,
                   "relative_stderr": float(s) if np.isfinite(s) else None, "unit": type(base).field_meta(k)["unit"],
                   "initial": getattr(base, k)} for k, s in zip(fit, se, strict=True)}

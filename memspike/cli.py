@@ -21,7 +21,7 @@ from pathlib import Path
 from circuits.format import parse_si
 from pyspice_models.params import ParameterError
 
-from .text import fmt, fmt_pm, value_text
+from .text import fmt, fmt_pm, meaning_of, value_text
 
 
 class _Parser(argparse.ArgumentParser):
@@ -416,7 +416,8 @@ def print_params(name: str, device: str | None = None) -> None:
     default = exp.params()
     rows = [(k, unit, value_text(getattr(default, k), unit), rng, doc) for k, unit, doc, rng in exp.params.table()]
     dev = dev if dev is not None else NEURON_DEVICES[device]()
-    rows += [(f"device.{k}", unit, fmt(getattr(dev, k)), rng, doc) for k, unit, doc, rng in dev.table()]
+    rows += [(f"device.{k}", unit, fmt(getattr(dev, k)), rng, meaning_of(dev, k, unit, doc))
+             for k, unit, doc, rng in dev.table()]
     if exp.synapse:
         from pyspice_models.taox import TaOxParams
 

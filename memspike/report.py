@@ -19,7 +19,7 @@ from . import __version__
 from .experiments import REGISTRY, execute, prepare
 from .experiments.base import check_out, margin_text, param_rows
 from .io import write_text_atomic
-from .text import fmt, params_from_json, value_text
+from .text import fmt, meaning_of, params_from_json, value_text
 
 TITLE = "memspike: paper vs simulation"
 
@@ -89,7 +89,7 @@ def device_blocks(docs) -> list[tuple]:
     model, device = first.get("device_model", "nbox_et"), first["device"]
     cls = NEURON_DEVICES[model]
     blocks = [("table", [f"NbOx device ({model})", "value", "unit", "meaning"],
-               [[k, fmt(device[k]), unit, doc] for k, unit, doc, _ in cls.table()])]
+               [[k, fmt(device[k]), unit, meaning_of(cls(**device), k, unit, doc)] for k, unit, doc, _ in cls.table()])]
     dev = cls(**device)
     derived = [["quasi-static threshold Vth", fmt(dev.threshold()), "V", "upper fold of the steady I-V"],
                ["spike detection current", fmt(dev.spike_current()), "A", "a device current above it is a spike"]]

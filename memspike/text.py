@@ -69,6 +69,8 @@ def fmt_pm(value: float, err) -> str:
     (``0.1242 ± 0.0034``, ``(1.400 ± 0.029)e-15``); the value alone (:func:`fmt`) without a finite error."""
     if err is None or not math.isfinite(err) or err <= 0 or not math.isfinite(value):
         return fmt(value)
+    if err > abs(value):                                   # rounded to the error's digits the value would vanish
+        return f"{value:.2g} ± {err:.2g}"
     last = math.floor(math.log10(err)) - 1                 # the decimal place of the error's second digit
     lead = math.floor(math.log10(abs(value))) if value else last
     if -3 <= lead < 4:

@@ -276,3 +276,11 @@ def test_noisy_measured_current_counts_each_spike_once(sigma):
     assert detect_spikes(t, clean, 74.7e-6, noise=0.0).count == 19
     with pytest.raises(ValueError):
         detect_spikes(t, i, 74.7e-6, noise=float("nan"))
+
+
+def test_quiet_noise_of_white_noise_is_its_level():
+    from analysis.extract import quiet_noise
+
+    rng = np.random.default_rng(1)
+    assert quiet_noise(rng.normal(0.0, 30e-6, 4000)) == pytest.approx(30e-6, rel=0.15)
+    assert quiet_noise(np.zeros(5)) == 0.0

@@ -157,3 +157,31 @@ def test_compare_warns_of_a_column_in_the_wrong_unit(tmp_path, scope, capsys):
     assert main(["compare", str(g), *_sets(), "--out", str(tmp_path / "o2"), "--align", "none"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "time column's unit" in err
+
+
+def test_a_clean_coarse_record_keeps_its_spikes():
+    """A noiseless record sampled at 30 ns (a spike spans a few samples): its sample-to-sample steps are signal, and
+    the whole record's noise estimate would raise the height past some spikes (16 of 19); the quiet stretches'
+    estimate does not."""
+    from analysis.extract import noise, quiet_noise
+    from analysis.spikes import detect_spikes
+
+    tr = neuron_trace(dt=30e-9, noise_i=0.0, noise_v=0.0)
+    thr = TRUTH_NEURON.spike_current()
+    plain = detect_spikes(tr["t"], tr["I"], thr).count
+    assert 6 * noise(tr["I"]) > thr                  # the whole record's steps look like noise
+    assert detect_spikes(tr["t"], tr["I"], thr, noise=quiet_noise(tr["I"])).count == plain > 10
+
+
+def test_a_silent_simulation_is_not_called_a_unit_error(tmp_path, scope):
+    """A spiking record against a simulation that does not fire (0.6 V: sub-threshold) differs by a model's miss,
+    not by a column's unit: no unit warning for the current."""
+    f = write_infiniivision(tmp_path / "scope.csv", scope["t"], [("Volt", scope["Vin"]), ("Volt", scope["V"]),
+                                                                  ("Ampere", scope["I"])])
+    out = tmp_path / "out"
+    sets = [a for k, v in {**NEURON_SETS, "amplitude": "0.6"}.items() for a in ("--set", f"{k}={v}")]
+    assert main(["compare", str(f), *sets, "--out", str(out), "-q", "--input", "1", "--voltage", "2",
+                 "--align", "none"]) == 0
+    doc = json.loads((out / "compare.json").read_text())
+    assert doc["spikes"]["simulated"]["count"] == 0 < doc["spikes"]["measured"]["count"]
+    assert not any("measured current" in w for w in doc["warnings"]), doc["warnings"]

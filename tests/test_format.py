@@ -135,7 +135,7 @@ def test_check_name_rejects_trailing_newline(name):
 
 @pytest.mark.parametrize("value, err, text", [
     (0.1242, 0.003386, "0.1242 ± 0.0034"), (1.4e-15, 2.91e-17, "(1.400 ± 0.029)e-15"), (791.2, 13.7, "791 ± 14"),
-    (2.17e6, 4.1e4, "(2.170 ± 0.041)e6"), (0.5, None, "0.5"), (0.5, float("nan"), "0.5")])
+    (2.17e6, 4.1e4, "(2.170 ± 0.041)e6"), (0.5, None, "0.5"), (0.5, float("nan"), "0.5"), (0.3, 50.0, "0.3 ± 50")])
 def test_value_with_its_error_at_two_digits(value, err, text):
     from memspike.text import fmt_pm
 

@@ -227,8 +227,10 @@ def param_rows(exp: Experiment, params: Params, quick: bool) -> list[tuple[str, 
     default = exp.params()
     rows = []
     for name, unit, doc, _ in params.table():
-        if quick and name in exp.quick:
+        if quick and name in exp.quick and getattr(params, name) == exp.quick[name]:
             doc = f"quick variant (full run: {fmt(getattr(default, name))}); full run's reason: {doc}"
+        elif getattr(params, name) != getattr(default, name):
+            doc = meaning_of(params, name, unit, doc).replace("the default", "this figure's value", 1)
         rows.append((name, getattr(params, name), unit, doc))
     return rows
 
