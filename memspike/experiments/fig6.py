@@ -449,6 +449,16 @@ def run(ctx) -> Results:
 
 
 # --------------------------------------------------------------------------- the figure
+def _digit_axes(fig, im, ax, xlabel: str, ylabel: str, bar: str, title: str) -> None:
+    """Digits 0-9 on both axes of a 10 x 10 map, its labels, title and labelled colour bar."""
+    ax.set_xticks(range(10))
+    ax.set_yticks(range(10))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    fig.colorbar(im, ax=ax, shrink=0.8, label=bar)
+
+
 def plot(r: Results):
     p, res, d = r.params, r.results, r.data
     fig, axes = figure(2, 3, w=4.6, h=3.6)
@@ -484,25 +494,16 @@ def plot(r: Results):
     cm = np.array(res["confusion"])
     # entries may be fractional (ties are shared): only whole images are written
     im = value_map(ax, cm, "{:.0f}", cmap="Blues", dark="high", fontsize=6, skip_below=1)
-    ax.set_xticks(range(10))
-    ax.set_yticks(range(10))
-    ax.set_xlabel("predicted digit")
-    ax.set_ylabel("true digit")
-    ax.set_title(f"Fig. 6d: confusion, {int(cm.sum())} test images, {p.T_test} steps (accuracy "
-                 f"{res['test_accuracy']:.4f})")
-    fig.colorbar(im, ax=ax, shrink=0.8, label="test images")
+    _digit_axes(fig, im, ax, "predicted digit", "true digit", "test images",
+                f"Fig. 6d: confusion, {int(cm.sum())} test images, {p.T_test} steps (accuracy "
+                f"{res['test_accuracy']:.4f})")
     ax = axes[1, 0]
     key = "10" if "10" in res["spike_counts"] else next(iter(res["spike_counts"]))
     st = res["spike_counts"][key]
-    mc = np.array(st["mean_counts"])
-    im = value_map(ax, mc, "{:.1f}", cmap="viridis", fontsize=5.5)
-    ax.set_xticks(range(10))
-    ax.set_yticks(range(10))
-    ax.set_xlabel("output neuron")
-    ax.set_ylabel("input digit (correctly classified)")
-    ax.set_title(f"Fig. 6c: mean output spikes in {st['steps']} steps, positive minus negative\n(winner "
-                 f"{st['winner_mean']:.2f} +/- {st['winner_std']:.2f}; paper ~3.5)")
-    fig.colorbar(im, ax=ax, shrink=0.8, label="spikes (positive - negative)")
+    im = value_map(ax, np.array(st["mean_counts"]), "{:.1f}", cmap="viridis", fontsize=5.5)
+    _digit_axes(fig, im, ax, "output neuron", "input digit (correctly classified)", "spikes (positive - negative)",
+                f"Fig. 6c: mean output spikes in {st['steps']} steps, positive minus negative\n(winner "
+                f"{st['winner_mean']:.2f} +/- {st['winner_std']:.2f}; paper ~3.5)")
     ax = axes[1, 1]
     keys = list(res["runs"])
     vals = [res["runs"][k]["test_accuracy"] for k in keys]
