@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 
-from pyspice_models.params import ParameterError, spice_number  # noqa: F401  (re-export)
+from pyspice_models.params import ParameterError, bits_width, spice_number  # noqa: F401  (re-export)
 
 NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
 
@@ -35,10 +35,9 @@ def parse_si(name: str, text: str, unit: str | None = None) -> float:
     kelvin (``320K`` is 320 K; ``320k`` stays 320e3, which no temperature range admits).
     Raises :class:`ParameterError` naming ``name``.
     """
-    bits = re.fullmatch(r"(\d+) bits", unit or "")
-    if bits:
+    n = bits_width(unit)
+    if n is not None:
         # a pattern of n inputs, written as its bits (0101); kept as the number with those decimal digits
-        n = int(bits.group(1))
         if not isinstance(text, str) or not re.fullmatch(f"[01]{{{n}}}", text):
             raise ParameterError(name, text, f"a pattern of {n} bits, one 0 or 1 per input, e.g. {'01' * (n // 2)}")
         return float(int(text))

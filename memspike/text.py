@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import numbers
 
+from pyspice_models.params import bits_width
+
 
 def fmt(v, max_items: int = 8) -> str:
     """``v`` at 4 significant digits; lists show their first items and their length; dicts as k=v."""
@@ -23,13 +25,6 @@ def fmt(v, max_items: int = 8) -> str:
         more = f", ... ({len(v)} values)" if len(v) > max_items else ""
         return "[" + ", ".join(items) + more + "]"
     return str(v)
-
-
-def bits_width(unit: str) -> int | None:
-    """The number of bits of a pattern parameter's unit (``"4 bits"``: 4), else None. A pattern is stored
-    as the number with its digits (0101 -> 101), so it is shown zero-padded to that width."""
-    head, _, tail = unit.partition(" ")
-    return int(head) if tail == "bits" and head.isdigit() else None
 
 
 def value_text(value, unit: str = "", digits: int | None = None) -> str:
@@ -52,7 +47,6 @@ def params_from_json(cls, values: dict):
     units = {name: unit for name, unit, _, _ in cls.table()}
     return cls(**{k: int(v) if bits_width(units.get(k, "")) is not None and isinstance(v, str) else v
                   for k, v in values.items()})
-
 
 
 def meaning_of(params, name: str, unit: str, doc: str) -> str:

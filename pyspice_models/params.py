@@ -48,10 +48,17 @@ def again(default: float, doc: str):
     return dataclasses.field(default=default, metadata={"inherit": True, "doc": doc})
 
 
+def bits_width(unit: str | None) -> int | None:
+    """The number of bits of a pattern parameter's unit (``"4 bits"``: 4), else None. A pattern is stored
+    as the number with its digits (0101 -> 101), so it is shown zero-padded to that width."""
+    head, _, tail = (unit or "").partition(" ")
+    return int(head) if tail == "bits" and head.isdigit() else None
+
+
 def describe_range(meta: dict) -> str:
-    if meta["unit"].endswith(" bits"):          # a pattern: stored as the number with those decimal digits
-        n = meta["unit"].split()[0]
-        return f"a pattern of {n} bits (0 or 1 each), e.g. {'01' * (int(n) // 2)}"
+    n = bits_width(meta["unit"])
+    if n is not None:                          # a pattern: stored as the number with those decimal digits
+        return f"a pattern of {n} bits (0 or 1 each), e.g. {'01' * (n // 2)}"
     lo, hi = meta["lo"], meta["hi"]
     unit = f" {meta['unit']}" if meta["unit"] else ""
     kind = "an integer" if meta["integer"] else "a finite number"
