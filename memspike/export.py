@@ -193,13 +193,12 @@ def fig5_weights() -> list[list[float]]:
 
 
 def fig5_crossbar(pattern: str = "0101", **kw) -> Netlist:
-    """The Fig. 5f-g array presented with ``pattern`` (1: the experiment's pulse train; 0: held at 0 V)."""
-    from .experiments.fig5fg import TAIL, Fig5fgParams
+    """The Fig. 5f-g array presented with ``pattern``, as the ``fig5fg`` experiment presents it (1: its pulse
+    train; 0: held at 0 V)."""
+    from .experiments.fig5fg import Fig5fgParams, array_net
 
-    p = Fig5fgParams()
-    train = PulseTrain(amplitude=p.amplitude, width=p.width, interval=p.interval, n_pulses=p.n_pulses)
-    return crossbar(inputs=[train if b == "1" else None for b in pattern], weights=fig5_weights(), C_m=p.C_m,
-                    idle="ground", tail=TAIL, title=f"memspike 4x4 array (Fig. 5f-g), pattern {pattern}", **kw)
+    title = f"memspike 4x4 array (Fig. 5f-g), pattern {pattern}"
+    return array_net(Fig5fgParams(), fig5_weights(), pattern, title=title, **kw)
 
 
 def fig7_crossbar(delay: float = 0.0, **kw) -> Netlist:

@@ -22,11 +22,10 @@ import numpy as np
 
 from circuits.crossbar import crossbar
 from circuits.programming import program_many
-from circuits.stimuli import PulseTrain
 from pyspice_models.params import ParameterError, again, param
 
 from ..plotting import PAPER_LINE, figure, legend_outside, value_map
-from ._shared import Amplitude, Interval, Membrane, Timing
+from ._shared import Amplitude, Interval, Membrane, Timing, idle, train
 from .base import Check, Ref, Results, experiment
 
 
@@ -103,13 +102,18 @@ def program_array(ctx, target: np.ndarray, rng: np.random.Generator, tag: str):
     return [cells[i * target.shape[1]:(i + 1) * target.shape[1]] for i in range(target.shape[0])], results
 
 
+def array_net(p, weights, pattern: str, **kw):
+    """The crossbar of ``weights`` presented with ``pattern``: ``p``'s pulse train on the rows of its 1 bits, the
+    rows of its 0 bits held at 0 V or floating (``p.idle_grounded``); ``kw`` to :func:`circuits.crossbar.crossbar`
+    (device, synapse, title)."""
+    tr = train(p.amplitude, p)
+    return crossbar(inputs=[tr if b == "1" else None for b in pattern], weights=weights, C_m=p.C_m, tail=TAIL,
+                    idle=idle(p), **kw)
+
+
 def present(ctx, weights, patterns, p, tag: str):
     """Run the crossbar once per pattern; spike counts [neuron][pattern] and the runs."""
-    tr = PulseTrain(amplitude=p.amplitude, width=p.width, interval=p.interval, n_pulses=p.n_pulses)
-    items = [(f"{tag}{pat}", crossbar(inputs=[tr if b == "1" else None for b in pat], weights=weights, C_m=p.C_m,
-                                      device=ctx.device, synapse=ctx.synapse, tail=TAIL,
-                                      idle="ground" if p.idle_grounded else "open"))
-             for pat in patterns]
+    items = [(f"{tag}{pat}", array_net(p, weights, pat, device=ctx.device, synapse=ctx.synapse)) for pat in patterns]
     wfs = ctx.simulate(items)
     n_cols = len(weights[0])
     counts = [[ctx.spikes(wf, net, f"n{j + 1}").count for (_, net), wf in zip(items, wfs, strict=True)]
