@@ -70,15 +70,18 @@ def reproduce(out: Path, *, quick: bool = False, scheduler: str | None = None, n
     write_text_atomic(out / "report.html", render_html(blocks))
     n_pass, n_all = _count(docs)
     if not quiet:
-        for d in docs:
-            for c in d["checks"]:
-                if not c["pass"]:
-                    print(f"  FAIL {d['experiment']}: {c['name']}: paper {fmt(c['paper'])}, simulated "
-                          f"{fmt(c['simulated'])} (required: {c['tolerance']})")
+        for line in failing_checks(docs):
+            print(f"  FAIL {line}")
         print(f"{n_pass}/{n_all} checks passed in {runtime:.0f} s; report: {out / 'report.md'} "
               f"(and report.html)" + ("; the failing checks are listed above and at the top of the report"
                                       if n_pass < n_all else ""))
     return n_pass == n_all and not failures
+
+
+def failing_checks(docs) -> list[str]:
+    """One line per failing check: experiment, check, paper and simulated values, what was required."""
+    return [f"{d['experiment']}: {c['name']} (paper {fmt(c['paper'])}, simulated {fmt(c['simulated'])}; "
+            f"required: {c['tolerance']})" for d in docs for c in d["checks"] if not c["pass"]]
 
 
 def device_blocks(docs) -> list[tuple]:
@@ -88,9 +91,9 @@ def device_blocks(docs) -> list[tuple]:
     first = docs[0]["parameters"]
     model, device = first.get("device_model", "nbox_et"), first["device"]
     cls = NEURON_DEVICES[model]
-    blocks = [("table", [f"NbOx device ({model})", "value", "unit", "meaning"],
-               [[k, fmt(device[k]), unit, meaning_of(cls(**device), k, unit, doc)] for k, unit, doc, _ in cls.table()])]
     dev = cls(**device)
+    blocks = [("table", [f"NbOx device ({model})", "value", "unit", "meaning"],
+               [[k, fmt(device[k]), unit, meaning_of(dev, k, unit, doc)] for k, unit, doc, _ in cls.table()])]
     derived = [["quasi-static threshold Vth", fmt(dev.threshold()), "V", "upper fold of the steady I-V"],
                ["spike detection current", fmt(dev.spike_current()), "A", "a device current above it is a spike"]]
     if hasattr(dev, "folds"):
@@ -138,8 +141,7 @@ def document(docs, failures, quick: bool, runtime: float) -> list[tuple]:
               "pulses with verify reads. Reference values are the paper's unless their source says "
               "otherwise (a memspike criterion)."),
     ]
-    failing = [f"{d['experiment']}: {c['name']} (paper {fmt(c['paper'])}, simulated {fmt(c['simulated'])}; "
-               f"required: {c['tolerance']})" for d in docs for c in d["checks"] if not c["pass"]]
+    failing = failing_checks(docs)
     if failing:
         blocks.append(("p", "**Checks that fail** (each experiment's notes below say why; the runs that show it "
                             "are in its JSON):"))
