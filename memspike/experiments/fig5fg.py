@@ -25,13 +25,14 @@ from circuits.programming import program_many
 from pyspice_models.params import ParameterError, again, param
 
 from ..plotting import PAPER_LINE, figure, legend_outside, value_map
+from ..text import value_text
 from ._shared import Amplitude, Interval, Membrane, Timing, idle, train
 from .base import Check, Ref, Results, experiment
 
 
 def bits(value) -> str:
     """A 4-bit pattern parameter (stored as the number with those decimal digits: 0101 -> 101) as text."""
-    return f"{int(value):04d}"
+    return value_text(value, "4 bits")
 
 
 def check_bits(name: str, value) -> None:
@@ -126,10 +127,6 @@ def n_hot(k: int = 2) -> list[str]:
     return ["".join("1" if i in ones else "0" for i in range(4)) for ones in itertools.combinations(range(4), k)]
 
 
-def two_hot():
-    return n_hot(2)
-
-
 def recognition_checks(counts, patterns, wanted) -> list[Check]:
     """Each neuron fires for its pattern and most for it among the patterns with as many ones (two-hot)."""
     checks = []
@@ -179,7 +176,7 @@ def plot(r: Results):
     ax.set_title("programmed conductances (µS): neuron j's column holds its pattern")
     fig.colorbar(im, ax=ax)
     ax = axes[0, 1]
-    th = two_hot()
+    th = n_hot(2)
     idx = [d["patterns"].index(q) for q in th]
     for j, pat in enumerate(p.patterns()[:2]):
         ax.bar(np.arange(len(th)) + 0.4 * j - 0.2, [d["counts"][j][k] for k in idx], width=0.4,
