@@ -12,7 +12,7 @@ N neurons: speed is never bought with a different answer) and, over the sizes, t
 (a least-squares line through log t against log N; N^2 crossings, so 2 is linear in the element count).
 
 The default sizes stop at 16 (8 s in ngspice on the 2-core development machine). ngspice's time grows
-about as N^2.3 there and VACASK's as N^0.7, so larger arrays (64 x 64: 4096 TaOx and 64 NbOx devices) are
+about as N^2.3 there and VACASK's as N^0.7-0.9, so larger arrays (64 x 64: 4096 TaOx and 64 NbOx devices) are
 VACASK's (``--sizes 32 64 --engines vacask``).
 """
 
